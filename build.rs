@@ -1,0 +1,353 @@
+//! Compiles the vendored protos with protox (pure Rust: no protoc anywhere) into prost
+//! messages and tonic client/server stubs, embeds the descriptor set, and writes
+//! `api_surface.rs`: macro tables of every RPC and resource name pattern, read off the
+//! proto annotations (`google.api.http`, `google.longrunning.operation_info`,
+//! `google.api.resource`), which the client and the emulator expand instead of
+//! repeating 40 near-identical definitions by hand.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use prost_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor, MethodDescriptor, Value};
+
+type BoxError = Box<dyn std::error::Error>;
+
+/// Files we compile; everything they import comes along (`include_imports`).
+const ENTRY_FILES: &[&str] = &[
+    "google/cloud/video/livestream/v1/service.proto",
+    "google/longrunning/operations.proto",
+    "google/cloud/location/locations.proto",
+];
+
+/// The services whose RPCs form the API surface, in the order the client lists them.
+const SERVICES: &[&str] = &[
+    "google.cloud.video.livestream.v1.LivestreamService",
+    "google.longrunning.Operations",
+    "google.cloud.location.Locations",
+];
+
+fn main() -> Result<(), BoxError> {
+    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
+    let proto_root = manifest_dir.join("proto");
+
+    let mut compiler = protox::Compiler::new([&proto_root])?;
+    compiler
+        .include_imports(true) // prost needs every referenced message
+        .include_source_info(true) // proto comments become rustdoc
+        .open_files(ENTRY_FILES)?;
+
+    // tonic-prost-build and prost-build emit no rerun-if-changed lines of their own; without
+    // ours Cargo reruns this script whenever any file of the package changes.
+    println!("cargo:rerun-if-changed=build.rs");
+    for file in compiler.files() {
+        if let Some(path) = file.path() {
+            println!("cargo:rerun-if-changed={}", path.display());
+        }
+    }
+
+    let fds = compiler.file_descriptor_set();
+
+    // The embedded descriptor set: encoded by protox itself (prost_types would drop the
+    // extension options such as `google.api.http`), without source info (comments only cost
+    // bytes at runtime).
+    let mut runtime = protox::Compiler::new([&proto_root])?;
+    runtime
+        .include_imports(true)
+        .include_source_info(false)
+        .open_files(ENTRY_FILES)?;
+    write_if_changed(
+        &out_dir.join("file_descriptor_set.bin"),
+        &runtime.encode_file_descriptor_set(),
+    )?;
+
+    let pool = compiler.descriptor_pool();
+    write_if_changed(
+        &out_dir.join("api_surface.rs"),
+        api_surface(&pool, &fds)?.as_bytes(),
+    )?;
+
+    let mut config = prost_build::Config::new();
+    // `prost::Name` impls: type URLs for packing and checking `google.protobuf.Any`.
+    config.enable_type_names();
+    config.type_name_domain(["."], "type.googleapis.com");
+    tonic_prost_build::configure()
+        .build_client(true)
+        .build_server(true)
+        .server_mod_attribute(".", r#"#[cfg(feature = "server")]"#)
+        .generate_default_stubs(true) // unimplemented trait methods answer UNIMPLEMENTED
+        .include_file("_includes.rs")
+        .compile_fds_with_config(fds, config)?;
+    Ok(())
+}
+
+/// Writes only when the content differs, so an unchanged output does not invalidate the crate.
+fn write_if_changed(path: &std::path::Path, content: &[u8]) -> Result<(), BoxError> {
+    if std::fs::read(path).ok().as_deref() != Some(content) {
+        std::fs::write(path, content)?;
+    }
+    Ok(())
+}
+
+/// Rust path of a proto message, as written inside the exported macros (`$crate`).
+fn rust_type(full_name: &str) -> Result<String, BoxError> {
+    let prefixes = [
+        ("google.cloud.video.livestream.v1.", "$crate::v1::"),
+        ("google.longrunning.", "$crate::longrunning::"),
+        ("google.cloud.location.", "$crate::location::"),
+    ];
+    if full_name == "google.protobuf.Empty" {
+        return Ok("()".to_owned());
+    }
+    for (proto, rust) in prefixes {
+        if let Some(rest) = full_name.strip_prefix(proto)
+            && !rest.contains('.')
+        {
+            return Ok(format!("{rust}{rest}"));
+        }
+    }
+    Err(format!("no Rust path known for proto type {full_name}").into())
+}
+
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn extension_message(
+    pool: &DescriptorPool,
+    options: &DynamicMessage,
+    name: &str,
+) -> Option<DynamicMessage> {
+    let ext = pool.get_extension_by_name(name)?;
+    if !options.has_extension(&ext) {
+        return None;
+    }
+    match options.get_extension(&ext).as_ref() {
+        Value::Message(m) => Some(m.clone()),
+        _ => None,
+    }
+}
+
+fn string_field(message: &DynamicMessage, field: &str) -> String {
+    message
+        .get_field_by_name(field)
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The field named by the first `{field=...}` variable of the method's HTTP rule: the
+/// routing parameter sent in `x-goog-request-params`.
+fn routing_field(pool: &DescriptorPool, method: &MethodDescriptor) -> Result<String, BoxError> {
+    let rule = extension_message(pool, &method.options(), "google.api.http")
+        .ok_or_else(|| format!("{} has no google.api.http rule", method.full_name()))?;
+    for verb in ["get", "post", "put", "patch", "delete"] {
+        let template = string_field(&rule, verb);
+        if let Some(start) = template.find('{') {
+            let var = &template[start + 1..];
+            let end = var.find(['=', '}']).ok_or("unterminated path variable")?;
+            return Ok(var[..end].to_owned());
+        }
+    }
+    Err(format!("{} has no path variable", method.full_name()).into())
+}
+
+/// Resolves a type named in `operation_info` (which may be unqualified) to its full name.
+fn resolve_type(pool: &DescriptorPool, package: &str, name: &str) -> Result<String, BoxError> {
+    for candidate in [format!("{package}.{name}"), name.to_owned()] {
+        if pool.get_message_by_name(&candidate).is_some() {
+            return Ok(candidate);
+        }
+    }
+    Err(format!("operation_info names unknown type {name}").into())
+}
+
+/// The leading comment of a method, from the source info, as one paragraph-preserving string.
+fn method_comment(fds: &prost_types::FileDescriptorSet, method: &MethodDescriptor) -> String {
+    let service = method.parent_service();
+    let file_name = service.parent_file().name().to_owned();
+    let Some(file) = fds.file.iter().find(|f| f.name() == file_name) else {
+        return String::new();
+    };
+    // Path: 6 = FileDescriptorProto.service, 2 = ServiceDescriptorProto.method. The
+    // descriptors' `index()` counts across the whole pool, so find the positions in the file.
+    let Some(service_index) = service.parent_file().services().position(|s| s == *service) else {
+        return String::new();
+    };
+    let Some(method_index) = service.methods().position(|m| m == *method) else {
+        return String::new();
+    };
+    let path = [6, service_index as i32, 2, method_index as i32];
+    file.source_code_info
+        .as_ref()
+        .and_then(|info| info.location.iter().find(|l| l.path == path))
+        .map(|l| l.leading_comments().trim().to_owned())
+        .unwrap_or_default()
+}
+
+fn list_item(response: &MessageDescriptor) -> Option<(String, String)> {
+    response.get_field_by_name("next_page_token")?;
+    response.fields().find_map(|f| match f.kind() {
+        prost_reflect::Kind::Message(m) if f.is_list() => {
+            Some((f.name().to_owned(), m.full_name().to_owned()))
+        }
+        _ => None,
+    })
+}
+
+fn has_field(message: &MessageDescriptor, name: &str) -> bool {
+    message.get_field_by_name(name).is_some()
+}
+
+/// The `*_id` field of a Create request (`channel_id`, ...), if any.
+fn resource_id_field(request: &MessageDescriptor) -> String {
+    request
+        .fields()
+        .map(|f| f.name().to_owned())
+        .find(|n| n.ends_with("_id") && n != "request_id")
+        .unwrap_or_default()
+}
+
+/// Builds the `api_surface.rs` macro tables. Each `for_each_rpc!` entry is:
+///
+/// ```text
+/// [ Service, "/pkg.Service/Rpc", Rpc, rpc_method, RequestType, ResponseType,
+///   kind { .. }, "routing.field", retry_class, has_request_id, "id_field", "doc" ]
+/// ```
+///
+/// where `kind` is `unary {}`, `lro { ResultType, MetadataType }` or
+/// `list { item_field, ItemType }`, and `retry_class` is `read` (Get and List methods, which
+/// the service config retries on UNAVAILABLE) or `write`.
+fn api_surface(
+    pool: &DescriptorPool,
+    fds: &prost_types::FileDescriptorSet,
+) -> Result<String, BoxError> {
+    let mut rpcs = String::new();
+    let mut count_by_service = BTreeMap::new();
+    for service_name in SERVICES {
+        let service = pool
+            .get_service_by_name(service_name)
+            .ok_or_else(|| format!("service {service_name} not found"))?;
+        let short = service.name().to_owned();
+        for method in service.methods() {
+            let input = method.input();
+            let output = method.output();
+            let request = rust_type(input.full_name())?;
+            let response = rust_type(output.full_name())?;
+            let kind = if let Some(info) =
+                extension_message(pool, &method.options(), "google.longrunning.operation_info")
+            {
+                let package = service.package_name();
+                let result = resolve_type(pool, package, &string_field(&info, "response_type"))?;
+                let metadata = resolve_type(pool, package, &string_field(&info, "metadata_type"))?;
+                format!(
+                    "lro {{ {}, {} }}",
+                    rust_type(&result)?,
+                    rust_type(&metadata)?
+                )
+            } else if let Some((field, item)) = list_item(&output) {
+                format!("list {{ {field}, {} }}", rust_type(&item)?)
+            } else {
+                "unary {}".to_owned()
+            };
+            // WaitOperation has no HTTP binding; it routes on `name` like its siblings.
+            let routing = if method.name() == "WaitOperation" {
+                "name".to_owned()
+            } else {
+                routing_field(pool, &method)?
+            };
+            let retry = if method.name().starts_with("Get") || method.name().starts_with("List") {
+                "read"
+            } else {
+                "write"
+            };
+            let _ = writeln!(
+                rpcs,
+                "        [ {short}, \"/{service_name}/{rpc}\", {rpc}, {snake}, {request}, {response}, {kind}, \"{routing}\", {retry}, {request_id}, \"{id}\", {doc:?} ]",
+                rpc = method.name(),
+                snake = snake_case(method.name()),
+                request_id = has_field(&input, "request_id"),
+                id = resource_id_field(&input),
+                doc = method_comment(fds, &method),
+            );
+            *count_by_service.entry(short.clone()).or_insert(0usize) += 1;
+        }
+    }
+
+    let mut resources = String::new();
+    for message in pool.all_messages() {
+        if let Some(res) = extension_message(pool, &message.options(), "google.api.resource") {
+            let ty = string_field(&res, "type");
+            if let Some(Value::List(patterns)) = res.get_field_by_name("pattern").as_deref() {
+                for p in patterns {
+                    let _ = writeln!(
+                        resources,
+                        "        [ {:?}, {:?}, {:?} ]",
+                        ty,
+                        p.as_str().unwrap_or_default(),
+                        message.full_name()
+                    );
+                }
+            }
+        }
+    }
+    for file in pool.files() {
+        if let Some(Value::List(defs)) =
+            extension_list(pool, &file.options(), "google.api.resource_definition")
+        {
+            for def in defs {
+                if let Value::Message(def) = def {
+                    let ty = string_field(&def, "type");
+                    if let Some(Value::List(patterns)) = def.get_field_by_name("pattern").as_deref()
+                    {
+                        for p in patterns {
+                            let _ = writeln!(
+                                resources,
+                                "        [ {:?}, {:?}, \"\" ]",
+                                ty,
+                                p.as_str().unwrap_or_default()
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    let counts = count_by_service
+        .iter()
+        .map(|(s, n)| format!("{s}: {n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(format!(
+        "// Generated by build.rs from the proto annotations. RPCs per service: {counts}.\n\
+         /// Calls `$m!` with one entry per RPC of the three services (see build.rs for the format).\n\
+         #[doc(hidden)]\n\
+         #[macro_export]\n\
+         macro_rules! for_each_rpc {{\n    ($m:ident) => {{\n        $m! {{\n{rpcs}        }}\n    }};\n}}\n\
+         /// Calls `$m!` with `[ resource type, pattern, message ]` for every `google.api.resource`\n\
+         /// and `google.api.resource_definition` in the compiled protos.\n\
+         #[doc(hidden)]\n\
+         #[macro_export]\n\
+         macro_rules! for_each_resource_pattern {{\n    ($m:ident) => {{\n        $m! {{\n{resources}        }}\n    }};\n}}\n"
+    ))
+}
+
+fn extension_list(pool: &DescriptorPool, options: &DynamicMessage, name: &str) -> Option<Value> {
+    let ext = pool.get_extension_by_name(name)?;
+    if !options.has_extension(&ext) {
+        return None;
+    }
+    Some(options.get_extension(&ext).into_owned())
+}
