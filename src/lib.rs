@@ -39,6 +39,8 @@
 #[rustfmt::skip]
 mod generated;
 
+pub mod names;
+
 pub use generated::google;
 
 /// `google.cloud.video.livestream.v1`: the Live Stream API messages and service stubs.

@@ -1,0 +1,3 @@
+//! The `livestream` command-line tool (placeholder until the CLI issue).
+
+fn main() {}
