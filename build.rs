@@ -370,7 +370,11 @@ struct NamePattern {
 
 impl NamePattern {
     fn new(resource_type: &str, pattern: &str) -> Self {
-        let kind = resource_type.rsplit('/').next().unwrap_or(resource_type).to_owned();
+        let kind = resource_type
+            .rsplit('/')
+            .next()
+            .unwrap_or(resource_type)
+            .to_owned();
         let mut segments = Vec::new();
         let mut vars = Vec::new();
         for seg in pattern.split('/') {
@@ -381,7 +385,13 @@ impl NamePattern {
                 segments.push(Some(seg.to_owned()));
             }
         }
-        NamePattern { kind, resource_type: resource_type.to_owned(), pattern: pattern.to_owned(), segments, vars }
+        NamePattern {
+            kind,
+            resource_type: resource_type.to_owned(),
+            pattern: pattern.to_owned(),
+            segments,
+            vars,
+        }
     }
 
     fn type_name(&self) -> String {
@@ -395,8 +405,14 @@ impl NamePattern {
 fn resource_names(pool: &DescriptorPool) -> Result<String, BoxError> {
     // Patterns the protos use without declaring them as resources.
     let mut patterns = vec![
-        NamePattern::new("cloudresourcemanager.googleapis.com/Project", "projects/{project}"),
-        NamePattern::new("locations.googleapis.com/Location", "projects/{project}/locations/{location}"),
+        NamePattern::new(
+            "cloudresourcemanager.googleapis.com/Project",
+            "projects/{project}",
+        ),
+        NamePattern::new(
+            "locations.googleapis.com/Location",
+            "projects/{project}/locations/{location}",
+        ),
         NamePattern::new(
             "longrunning.googleapis.com/Operation",
             "projects/{project}/locations/{location}/operations/{operation}",
@@ -437,8 +453,17 @@ fn resource_names(pool: &DescriptorPool) -> Result<String, BoxError> {
             .nth(2)
             .and_then(|prefix| patterns.iter().find(|q| q.pattern == prefix));
         let last = p.vars.last().ok_or("pattern without variables")?;
-        let fields: String = p.vars.iter().map(|v| format!("    {v}: String,\n")).collect();
-        let args: String = p.vars.iter().map(|v| format!("{v}: impl Into<String>")).collect::<Vec<_>>().join(", ");
+        let fields: String = p
+            .vars
+            .iter()
+            .map(|v| format!("    {v}: String,\n"))
+            .collect();
+        let args: String = p
+            .vars
+            .iter()
+            .map(|v| format!("{v}: impl Into<String>"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let checks: String = p
             .vars
             .iter()
@@ -552,8 +577,16 @@ impl ResourceName for {ty} {{
         );
         if let Some(parent) = parent {
             let parent_ty = parent.type_name();
-            let parent_fields: String = parent.vars.iter().map(|v| format!("{v}: self.{v}.clone(), ")).collect();
-            let inherited: String = parent.vars.iter().map(|v| format!("self.{v}.clone(), ")).collect();
+            let parent_fields: String = parent
+                .vars
+                .iter()
+                .map(|v| format!("{v}: self.{v}.clone(), "))
+                .collect();
+            let inherited: String = parent
+                .vars
+                .iter()
+                .map(|v| format!("self.{v}.clone(), "))
+                .collect();
             let _ = write!(
                 out,
                 r#"

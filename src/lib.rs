@@ -39,7 +39,11 @@
 #[rustfmt::skip]
 mod generated;
 
+#[cfg(feature = "emulator")]
+pub mod emulator;
+pub mod field_mask;
 pub mod names;
+pub mod reflect;
 
 pub use generated::google;
 

@@ -57,7 +57,8 @@ pub trait ResourceName: std::fmt::Display + std::str::FromStr<Err = NameError> +
 
 /// The pattern variables whose values are Live Stream resource IDs (the `*_id` fields of
 /// the Create requests), checked with [`validate_resource_id`].
-const RESOURCE_ID_VARIABLES: &[&str] = &["input", "channel", "event", "clip", "dvr_session", "asset"];
+const RESOURCE_ID_VARIABLES: &[&str] =
+    &["input", "channel", "event", "clip", "dvr_session", "asset"];
 
 /// The longest segment we accept for variables that are not resource IDs.
 const MAX_SEGMENT_LEN: usize = 256;
@@ -77,7 +78,10 @@ impl NameError {
         if shown.len() < value.len() {
             shown.push('…');
         }
-        NameError { value: shown, expected: expected.into() }
+        NameError {
+            value: shown,
+            expected: expected.into(),
+        }
     }
 
     /// The rejected value.
@@ -93,7 +97,11 @@ impl NameError {
 
 impl std::fmt::Display for NameError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "invalid name or ID {:?}: expected {}", self.value, self.expected)
+        write!(
+            f,
+            "invalid name or ID {:?}: expected {}",
+            self.value, self.expected
+        )
     }
 }
 
@@ -111,7 +119,8 @@ impl std::error::Error for NameError {}
 /// assert!(validate_resource_id("-x").is_err());
 /// ```
 pub fn validate_resource_id(id: &str) -> Result<(), NameError> {
-    const RULE: &str = "1-63 lower-case letters, digits or hyphens, starting and ending with a letter or digit";
+    const RULE: &str =
+        "1-63 lower-case letters, digits or hyphens, starting and ending with a letter or digit";
     let bytes = id.as_bytes();
     let edge_ok = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
     let ok = !bytes.is_empty()
@@ -119,7 +128,11 @@ pub fn validate_resource_id(id: &str) -> Result<(), NameError> {
         && bytes.iter().all(|&b| edge_ok(b) || b == b'-')
         && edge_ok(bytes[0])
         && edge_ok(bytes[bytes.len() - 1]);
-    if ok { Ok(()) } else { Err(NameError::new(id, RULE)) }
+    if ok {
+        Ok(())
+    } else {
+        Err(NameError::new(id, RULE))
+    }
 }
 
 /// The rule for keys embedded in a channel (`InputAttachment.key`, `ElementaryStream.key`,
@@ -134,32 +147,47 @@ pub fn validate_resource_id(id: &str) -> Result<(), NameError> {
 /// assert!(validate_key("_x").is_err());
 /// ```
 pub fn validate_key(key: &str) -> Result<(), NameError> {
-    const RULE: &str = "1-63 letters, digits, '-' or '_', starting and ending with a letter or digit";
+    const RULE: &str =
+        "1-63 letters, digits, '-' or '_', starting and ending with a letter or digit";
     let bytes = key.as_bytes();
     let ok = !bytes.is_empty()
         && bytes.len() <= 63
-        && bytes.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         && bytes[0].is_ascii_alphanumeric()
         && bytes[bytes.len() - 1].is_ascii_alphanumeric();
-    if ok { Ok(()) } else { Err(NameError::new(key, RULE)) }
+    if ok {
+        Ok(())
+    } else {
+        Err(NameError::new(key, RULE))
+    }
 }
 
 /// Checks one variable's value: the resource-ID rule for Live Stream IDs, otherwise a
 /// non-empty segment without `/`, whitespace or control characters.
 fn check_segment(pattern: &str, variable: &str, value: &str) -> Result<(), NameError> {
     if RESOURCE_ID_VARIABLES.contains(&variable) {
-        return validate_resource_id(value)
-            .map_err(|e| NameError::new(value, format!("`{{{variable}}}` of {pattern}: {}", e.expected)));
+        return validate_resource_id(value).map_err(|e| {
+            NameError::new(
+                value,
+                format!("`{{{variable}}}` of {pattern}: {}", e.expected),
+            )
+        });
     }
     let ok = !value.is_empty()
         && value.len() <= MAX_SEGMENT_LEN
-        && !value.chars().any(|c| c == '/' || c.is_whitespace() || c.is_control());
+        && !value
+            .chars()
+            .any(|c| c == '/' || c.is_whitespace() || c.is_control());
     if ok {
         Ok(())
     } else {
         Err(NameError::new(
             value,
-            format!("`{{{variable}}}` of {pattern}: 1-{MAX_SEGMENT_LEN} characters without '/', spaces or control characters"),
+            format!(
+                "`{{{variable}}}` of {pattern}: 1-{MAX_SEGMENT_LEN} characters without '/', spaces or control characters"
+            ),
         ))
     }
 }
@@ -209,12 +237,20 @@ mod tests {
 
     #[test]
     fn error_names_the_pattern_and_the_value() {
-        let err = "projects/p/locations/l/channel/c".parse::<ChannelName>().unwrap_err();
+        let err = "projects/p/locations/l/channel/c"
+            .parse::<ChannelName>()
+            .unwrap_err();
         assert_eq!(err.value(), "projects/p/locations/l/channel/c");
         assert_eq!(err.expected(), ChannelName::PATTERN);
-        let err = "projects/p/locations/l/channels/".parse::<ChannelName>().unwrap_err();
+        let err = "projects/p/locations/l/channels/"
+            .parse::<ChannelName>()
+            .unwrap_err();
         assert!(err.expected().contains("{channel}"), "{err}");
-        assert!("projects/p/locations/l/channels/c/extra".parse::<ChannelName>().is_err());
+        assert!(
+            "projects/p/locations/l/channels/c/extra"
+                .parse::<ChannelName>()
+                .is_err()
+        );
         assert!("projects/p/locations/l".parse::<ChannelName>().is_err());
     }
 
@@ -232,10 +268,16 @@ mod tests {
         let location = LocationName::new("p", "l").unwrap();
         let channel = location.channel("c").unwrap();
         let dvr = channel.dvr_session("d").unwrap();
-        assert_eq!(dvr.to_string(), "projects/p/locations/l/channels/c/dvrSessions/d");
+        assert_eq!(
+            dvr.to_string(),
+            "projects/p/locations/l/channels/c/dvrSessions/d"
+        );
         assert_eq!(dvr.parent().parent(), location);
         assert_eq!(location.parent().to_string(), "projects/p");
-        assert_eq!(location.pool("default").unwrap().to_string(), "projects/p/locations/l/pools/default");
+        assert_eq!(
+            location.pool("default").unwrap().to_string(),
+            "projects/p/locations/l/pools/default"
+        );
         assert!(channel.clip("Bad_Id").is_err());
     }
 }
