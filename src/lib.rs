@@ -39,6 +39,11 @@
 #[rustfmt::skip]
 mod generated;
 
+// `for_each_rpc!` and `for_each_resource_pattern!`: the API surface read off the proto
+// annotations by build.rs (hidden: an implementation aid, not a stable interface). Included
+// before the modules so they can expand the tables by name (textual macro scope).
+include!(concat!(env!("OUT_DIR"), "/api_surface.rs"));
+
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod field_mask;
@@ -75,10 +80,6 @@ pub use generated::google::r#type;
 /// ```
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/file_descriptor_set.bin"));
-
-// `for_each_rpc!` and `for_each_resource_pattern!`: the API surface read off the proto
-// annotations by build.rs (hidden: an implementation aid, not a stable interface).
-include!(concat!(env!("OUT_DIR"), "/api_surface.rs"));
 
 /// The README's Rust code blocks, compiled (and run where they can) as doctests.
 #[cfg(doctest)]

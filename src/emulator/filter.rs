@@ -80,3 +80,13 @@ impl<T: Filterable> OrderBy<T> {
         Ordering::Equal
     }
 }
+
+// Added on the emulator branch so the core compiles against this stub; the real module
+// (branch `filter`) implements `Filterable` for these types and replaces this file.
+impl Filterable for crate::v1::Channel {}
+impl Filterable for crate::v1::Input {}
+impl Filterable for crate::v1::Event {}
+impl Filterable for crate::v1::Clip {}
+impl Filterable for crate::v1::DvrSession {}
+impl Filterable for crate::v1::Asset {}
+impl Filterable for crate::longrunning::Operation {}
