@@ -148,8 +148,15 @@ impl State {
             validation::clip(&clip, &rec.channel, now),
             self.config.missing_reference,
         )?;
-        if clip.clip_manifests.is_empty() {
-            return Err(errors::required("clip.clip_manifests"));
+        match clip.clip_manifests.len() {
+            0 => return Err(errors::required("clip.clip_manifests")),
+            1 => {}
+            _ => {
+                return Err(errors::invalid(
+                    "clip.clip_manifests",
+                    "only one clip manifest is allowed",
+                ));
+            }
         }
         let mut uris = Vec::with_capacity(clip.clip_manifests.len());
         for (i, m) in clip.clip_manifests.iter().enumerate() {
@@ -322,8 +329,15 @@ impl State {
             validation::dvr_session(&dvr, &rec.channel),
             self.config.missing_reference,
         )?;
-        if dvr.dvr_manifests.is_empty() {
-            return Err(errors::required("dvr_session.dvr_manifests"));
+        match dvr.dvr_manifests.len() {
+            0 => return Err(errors::required("dvr_session.dvr_manifests")),
+            1 => {}
+            _ => {
+                return Err(errors::invalid(
+                    "dvr_session.dvr_manifests",
+                    "only one DVR manifest is allowed",
+                ));
+            }
         }
         if dvr.dvr_windows.is_empty() {
             return Err(errors::required("dvr_session.dvr_windows"));

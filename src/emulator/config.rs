@@ -55,8 +55,9 @@ pub enum MissingReference {
 }
 
 /// Allocation quotas per location (spec §6). `None` disables a limit.
+///
+/// Like [`EmulatorConfig`], build it with `..Default::default()`: fields are added over time.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct Quotas {
     /// Whether quotas are enforced at all (default: yes).
     pub enforce: bool,
@@ -88,7 +89,8 @@ impl Default for Quotas {
     }
 }
 
-/// The emulator's configuration. Build it with `..Default::default()`:
+/// The emulator's configuration. Options are added over time (with defaults that keep the
+/// earlier behaviour), so build it with `..Default::default()`:
 ///
 /// ```
 /// use livestream_grpc::emulator::{EmulatorConfig, LroTiming};
@@ -100,7 +102,6 @@ impl Default for Quotas {
 /// assert!(config.cascade_delete_children);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
 pub struct EmulatorConfig {
     /// Location IDs accepted in names and returned by `ListLocations` (default: the 18
     /// locations the real service lists). A name in another location is INVALID_ARGUMENT.

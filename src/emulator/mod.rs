@@ -138,7 +138,7 @@ impl Shared {
     pub(crate) fn read(&self, now: SystemTime) -> RwLockReadGuard<'_, State> {
         {
             let state = read_lock(&self.state);
-            if !state.next_due().is_some_and(|due| due <= now) {
+            if state.next_due().is_none_or(|due| due > now) {
                 return state;
             }
         }
