@@ -82,7 +82,7 @@ impl State {
 
     /// WaitOperation's first step: the operation's name, checked, and its current state.
     pub(crate) fn wait_operation(
-        &mut self,
+        &self,
         _now: SystemTime,
         req: WaitOperationRequest,
     ) -> Result<Operation, Status> {

@@ -207,7 +207,8 @@ impl Service {
             let notified = self.shared.ops_changed.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let op = self.write(req.clone(), State::wait_operation)?;
+            // A read: a write would notify `notified` itself and spin.
+            let op = self.read(req.clone(), State::wait_operation)?;
             let now = tokio::time::Instant::now();
             if op.done || now >= deadline {
                 return Ok(op);
