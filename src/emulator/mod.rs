@@ -703,6 +703,9 @@ async fn save(emulator: &Emulator, dir: &std::path::Path, saved: Option<u64>) ->
     }
 }
 
+/// How long [`RunningEmulator::shutdown`] lets calls in flight finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
 /// An emulator serving on a socket. Dereferences to [`Emulator`] for the controls; stops
 /// when [`shutdown`](Self::shutdown) is called or when dropped.
 #[derive(Debug)]
@@ -746,8 +749,8 @@ impl RunningEmulator {
         &self.emulator
     }
 
-    /// Stops serving (gracefully: calls in flight finish) and, with a data directory,
-    /// saves the state a last time.
+    /// Stops serving (gracefully: calls in flight get up to 5 seconds to finish) and, with a
+    /// data directory, saves the state a last time.
     pub async fn shutdown(mut self) -> Result<(), ServeError> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -756,7 +759,17 @@ impl RunningEmulator {
             task.abort();
         }
         let served = match self.server.take() {
-            Some(server) => server.await.map_err(std::io::Error::other)?,
+            Some(mut server) => {
+                // Graceful, but bounded: a client that keeps its connection open must not
+                // keep the emulator alive.
+                match tokio::time::timeout(SHUTDOWN_GRACE, &mut server).await {
+                    Ok(joined) => joined.map_err(std::io::Error::other)?,
+                    Err(_) => {
+                        server.abort();
+                        Ok(())
+                    }
+                }
+            }
             None => Ok(()),
         };
         if let Some(dir) = &self.data_dir {
