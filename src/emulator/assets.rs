@@ -10,7 +10,7 @@ use super::errors;
 use super::lro::{Outcome, gone, pack, pack_empty, rpc_status};
 use super::store::{
     Change, State, Verb, check_id, decode_next, found, found_mut, merge_update, parse_name,
-    required, ts,
+    required, scan, ts,
 };
 use super::validation;
 use crate::longrunning::Operation;
@@ -136,16 +136,11 @@ impl State {
     /// A channel overlaying the asset, or an unfinished slate event showing it.
     fn asset_user(&self, asset: &str, location: &LocationName) -> Option<String> {
         let prefix = format!("{location}/channels/");
-        let channel = self
-            .channels
-            .range(prefix.clone()..)
-            .take_while(|(k, _)| k.starts_with(&prefix))
+        let channel = scan(&self.channels, &prefix)
             .find(|(_, r)| r.channel.static_overlays.iter().any(|o| o.asset == asset))
             .map(|(k, _)| k.clone());
         channel.or_else(|| {
-            self.events
-                .range(prefix.clone()..)
-                .take_while(|(k, _)| k.starts_with(&prefix))
+            scan(&self.events, &prefix)
                 .find(|(_, e)| {
                     matches!(&e.task, Some(Task::Slate(s)) if s.asset == asset)
                         && matches!(
@@ -194,10 +189,7 @@ impl State {
         let merged = merge_update(existing, &body, req.update_mask.as_ref())?;
         errors::from_violations(validation::pool(&merged), self.config.missing_reference)?;
         let prefix = format!("{}/channels/", name.parent());
-        let running = self
-            .channels
-            .range(prefix.clone()..)
-            .take_while(|(k, _)| k.starts_with(&prefix))
+        let running = scan(&self.channels, &prefix)
             .find(|(_, r)| r.channel.streaming_state() != StreamingState::Stopped)
             .map(|(k, _)| k.clone());
         if let Some(channel) = running {

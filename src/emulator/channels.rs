@@ -9,7 +9,7 @@ use super::errors;
 use super::lro::{Outcome, aborted, gone, pack, pack_empty};
 use super::store::{
     Change, ChannelRec, State, Verb, check_id, decode_next, found, found_mut, merge_update,
-    parse_name, required, ts,
+    parse_name, required, scan, ts,
 };
 use super::validation;
 use crate::longrunning::Operation;
@@ -209,10 +209,7 @@ impl State {
         }
         if let Some(limit) = self.config.quota(|q| q.running_channels) {
             let prefix = format!("{}/channels/", name.parent());
-            let running = self
-                .channels
-                .range(prefix.clone()..)
-                .take_while(|(k, _)| k.starts_with(&prefix))
+            let running = scan(&self.channels, &prefix)
                 .filter(|(_, r)| is_started(r.channel.streaming_state()))
                 .count();
             if running >= limit {
@@ -225,12 +222,7 @@ impl State {
                 ));
             }
         }
-        let rec = found_mut(&mut self.channels, &key)?;
-        rec.channel.streaming_state = StreamingState::Starting as i32;
-        rec.channel.update_time = Some(ts(now));
-        let mut change = Change::new(Verb::Start, key);
-        change.previous_state = state as i32;
-        Ok(self.start_operation(now, &name.parent(), change))
+        self.begin_transition(now, &name, StreamingState::Starting, Verb::Start)
     }
 
     pub(crate) fn stop_channel(
@@ -240,8 +232,7 @@ impl State {
     ) -> Result<Operation, Status> {
         let name: ChannelName = parse_name("name", &req.name)?;
         let key = name.to_string();
-        let rec = found_mut(&mut self.channels, &key)?;
-        let state = rec.channel.streaming_state();
+        let state = found(&self.channels, &key)?.channel.streaming_state();
         if !is_started(state) {
             return Err(errors::precondition(
                 "CHANNEL_STATE",
@@ -252,10 +243,24 @@ impl State {
                 ),
             ));
         }
-        rec.channel.streaming_state = StreamingState::Stopping as i32;
+        self.begin_transition(now, &name, StreamingState::Stopping, Verb::Stop)
+    }
+
+    /// Moves a channel into STARTING or STOPPING and starts the operation that finishes the
+    /// move (or rolls it back to the previous state).
+    fn begin_transition(
+        &mut self,
+        now: SystemTime,
+        name: &ChannelName,
+        to: StreamingState,
+        verb: Verb,
+    ) -> Result<Operation, Status> {
+        let key = name.to_string();
+        let rec = found_mut(&mut self.channels, &key)?;
+        let mut change = Change::new(verb, key);
+        change.previous_state = rec.channel.streaming_state;
+        rec.channel.streaming_state = to as i32;
         rec.channel.update_time = Some(ts(now));
-        let mut change = Change::new(Verb::Stop, key);
-        change.previous_state = state as i32;
         Ok(self.start_operation(now, &name.parent(), change))
     }
 
@@ -448,10 +453,7 @@ impl State {
     /// UpdateChannel: active DVR sessions of the channel move to STOPPING (proto comment).
     fn stop_live_dvr_sessions(&mut self, channel: &str, at: SystemTime) {
         let prefix = format!("{channel}/dvrSessions/");
-        let names: Vec<String> = self
-            .dvr_sessions
-            .range(prefix.clone()..)
-            .take_while(|(k, _)| k.starts_with(&prefix))
+        let names: Vec<String> = scan(&self.dvr_sessions, &prefix)
             .filter(|(_, d)| d.state() == DvrState::Live)
             .map(|(k, _)| k.clone())
             .collect();

@@ -9,7 +9,7 @@ use super::channels::{is_live, is_started, state_name};
 use super::errors;
 use super::lro::rpc_status;
 use super::store::{
-    State, Timer, check_id, duration_of, found, later, parse_name, required, time_of, ts,
+    State, Timer, check_id, duration_of, found, later, parse_name, required, scan, time_of, ts,
 };
 use super::validation;
 use crate::names::{ChannelName, EventName};
@@ -334,10 +334,7 @@ impl State {
         which: impl Fn(&Task) -> bool,
     ) {
         let prefix = format!("{channel}/events/");
-        let running: Vec<(String, bool)> = self
-            .events
-            .range(prefix.clone()..)
-            .take_while(|(k, _)| k.starts_with(&prefix))
+        let running: Vec<(String, bool)> = scan(&self.events, &prefix)
             .filter(|(_, e)| e.state() == EventState::Running)
             .filter(|(_, e)| e.task.as_ref().is_some_and(&which))
             .map(|(k, e)| (k.clone(), matches!(e.task, Some(Task::Mute(_)))))

@@ -9,14 +9,14 @@ use super::channels::is_live;
 use super::errors;
 use super::lro::{Outcome, gone, pack, pack_empty};
 use super::store::{
-    Change, State, Verb, check_id, decode_next, found, merge_update, parse_name, required, ts,
+    Change, State, Verb, check_id, decode_next, found, merge_update, parse_name, required, scan, ts,
 };
 use super::validation;
 use crate::longrunning::Operation;
 use crate::names::{InputName, LocationName};
 use crate::v1::input::{Tier, Type};
 use crate::v1::{
-    CreateInputRequest, DeleteInputRequest, GetInputRequest, Input, ListInputsRequest,
+    Channel, CreateInputRequest, DeleteInputRequest, GetInputRequest, Input, ListInputsRequest,
     ListInputsResponse, Pool, PreviewInputRequest, PreviewInputResponse, UpdateInputRequest,
 };
 
@@ -176,15 +176,25 @@ impl State {
 
     /// The channels in the input's location that attach it (only running ones if `live`).
     pub(crate) fn channels_using(&self, input: &str, live: bool) -> Vec<String> {
+        self.channels_near(input, |c| {
+            c.input_attachments.iter().any(|a| a.input == input)
+                && (!live || is_live(c.streaming_state()))
+        })
+    }
+
+    /// The names of the channels in the input's location that `pick` selects (channels can
+    /// only attach inputs of their own location).
+    pub(crate) fn channels_near(
+        &self,
+        input: &str,
+        pick: impl Fn(&Channel) -> bool,
+    ) -> Vec<String> {
         let Ok(name) = input.parse::<InputName>() else {
             return Vec::new();
         };
         let prefix = format!("{}/channels/", name.parent());
-        self.channels
-            .range(prefix.clone()..)
-            .take_while(|(k, _)| k.starts_with(&prefix))
-            .filter(|(_, r)| r.channel.input_attachments.iter().any(|a| a.input == input))
-            .filter(|(_, r)| !live || is_live(r.channel.streaming_state()))
+        scan(&self.channels, &prefix)
+            .filter(|(_, r)| pick(&r.channel))
             .map(|(k, _)| k.clone())
             .collect()
     }

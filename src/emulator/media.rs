@@ -9,7 +9,6 @@ use super::channels::{active_input_name, distributions_follow_stream, is_live, s
 use super::errors;
 use super::lro::rpc_status;
 use super::store::{ChannelRec, Kind, State, found, found_mut, ts};
-use crate::names::InputName;
 use crate::v1::channel::StreamingState;
 use crate::v1::{
     AudioFormat, AudioStreamProperty, InputStreamProperty, VideoFormat, VideoStreamProperty,
@@ -39,16 +38,7 @@ impl Default for StreamProperties {
 impl State {
     /// The channels in the input's location whose current source is this input.
     fn channels_fed_by(&self, input: &str) -> Vec<String> {
-        let Ok(name) = input.parse::<InputName>() else {
-            return Vec::new();
-        };
-        let prefix = format!("{}/channels/", name.parent());
-        self.channels
-            .range(prefix.clone()..)
-            .take_while(|(k, _)| k.starts_with(&prefix))
-            .filter(|(_, r)| active_input_name(&r.channel) == Some(input))
-            .map(|(k, _)| k.clone())
-            .collect()
+        self.channels_near(input, |c| active_input_name(c) == Some(input))
     }
 
     pub(crate) fn connect_input(

@@ -4,6 +4,7 @@
 //! logic lives in the per-resource modules as `impl State` blocks.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::ops::Bound;
 use std::time::{Duration, SystemTime};
 
 use prost_types::Timestamp;
@@ -437,9 +438,7 @@ impl State {
 
     /// How many keys of `map` start with `prefix`.
     pub(crate) fn count_prefix<V>(map: &BTreeMap<String, V>, prefix: &str) -> usize {
-        map.range(prefix.to_owned()..)
-            .take_while(|(k, _)| k.starts_with(prefix))
-            .count()
+        scan(map, prefix).count()
     }
 
     /// Checks a per-collection quota before adding one more item under `prefix`.
@@ -472,13 +471,18 @@ impl References for State {
     }
 }
 
+/// The entries whose keys start with `prefix`, in key order: a range scan, not a full one.
+pub(crate) fn scan<'a, V>(
+    map: &'a BTreeMap<String, V>,
+    prefix: &'a str,
+) -> impl Iterator<Item = (&'a String, &'a V)> + 'a {
+    map.range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+        .take_while(move |(k, _)| k.starts_with(prefix))
+}
+
 /// Removes every entry whose key starts with `prefix`.
 pub(crate) fn remove_prefix<V>(map: &mut BTreeMap<String, V>, prefix: &str) {
-    let keys: Vec<String> = map
-        .range(prefix.to_owned()..)
-        .take_while(|(k, _)| k.starts_with(prefix))
-        .map(|(k, _)| k.clone())
-        .collect();
+    let keys: Vec<String> = scan(map, prefix).map(|(k, _)| k.clone()).collect();
     for key in keys {
         map.remove(&key);
     }
