@@ -103,3 +103,52 @@ pub(crate) fn from_violations(
         ErrorDetails::with_bad_request(details),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn violation(field: &str, missing: Option<&str>) -> validation::FieldViolation {
+        validation::FieldViolation {
+            field: field.into(),
+            description: "bad".into(),
+            missing_reference: missing.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn violations_become_bad_request_or_not_found() {
+        assert!(from_violations(Vec::new(), MissingReference::NotFound).is_ok());
+        let input = "projects/p/locations/l/inputs/i";
+        let missing = vec![violation("channel.input_attachments[0].input", Some(input))];
+        let err = from_violations(missing.clone(), MissingReference::NotFound).unwrap_err();
+        assert_eq!(err.code(), Code::NotFound);
+        assert_eq!(
+            err.get_error_details()
+                .resource_info()
+                .unwrap()
+                .resource_name,
+            input
+        );
+        let err = from_violations(missing, MissingReference::InvalidArgument).unwrap_err();
+        assert_eq!(err.code(), Code::InvalidArgument);
+        let mixed = vec![
+            violation("channel.output.uri", None),
+            violation("channel.input_attachments[0].input", Some(input)),
+        ];
+        let err = from_violations(mixed, MissingReference::NotFound).unwrap_err();
+        assert_eq!(err.code(), Code::InvalidArgument);
+        let details = err.get_error_details();
+        let fields: Vec<&str> = details
+            .bad_request()
+            .unwrap()
+            .field_violations
+            .iter()
+            .map(|v| v.field.as_str())
+            .collect();
+        assert_eq!(
+            fields,
+            ["channel.output.uri", "channel.input_attachments[0].input"]
+        );
+    }
+}
