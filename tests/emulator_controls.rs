@@ -341,7 +341,7 @@ async fn admin_service_drives_the_emulator_over_grpc() {
     assert_eq!(err.code(), Code::Unavailable);
     assert!(details(&err).retry_info().is_some());
     let counts = admin
-        .get_call_counts(pb::GetCallCountsRequest {})
+        .get_call_counts(pb::GetCallCountsRequest::default())
         .await
         .unwrap()
         .into_inner();
@@ -370,7 +370,7 @@ async fn admin_service_drives_the_emulator_over_grpc() {
     assert_eq!(err.code(), Code::InvalidArgument);
 
     let before = admin
-        .get_clock(pb::GetClockRequest {})
+        .get_clock(pb::GetClockRequest::default())
         .await
         .unwrap()
         .into_inner()
@@ -424,6 +424,7 @@ async fn admin_service_drives_the_emulator_over_grpc() {
         .fail_resource(pb::FailResourceRequest {
             name: channel_name("ch"),
             message: "boom".into(),
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -437,7 +438,7 @@ async fn admin_service_drives_the_emulator_over_grpc() {
         })
         .await
         .unwrap();
-    admin.reset(pb::ResetRequest {}).await.unwrap();
+    admin.reset(pb::ResetRequest::default()).await.unwrap();
     assert!(env.call_counts().is_empty());
     assert_eq!(
         env.ls

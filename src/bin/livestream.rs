@@ -113,6 +113,12 @@ async fn run_emulator(args: EmulatorArgs) -> Result<(), emulator::ServeError> {
     if let Some(dir) = &args.data_dir {
         builder = builder.data_dir(dir);
     }
+    if !args.host.is_loopback() {
+        eprintln!(
+            "livestream: warning: listening on {} exposes the emulator, which has no authentication, beyond this machine",
+            args.host
+        );
+    }
     let data_dir = args.data_dir.clone();
     emulator::serve(builder, shutdown_signal(), |running| {
         let address = running.address();

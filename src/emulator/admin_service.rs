@@ -139,7 +139,12 @@ impl EmulatorAdmin for AdminService {
         request: Request<pb::FailResourceRequest>,
     ) -> Result<Response<()>, Status> {
         let r = request.get_ref();
-        self.emulator.fail(&r.name, &r.message)?;
+        if r.distribution_key.is_empty() {
+            self.emulator.fail(&r.name, &r.message)?;
+        } else {
+            self.emulator
+                .fail_distribution(&r.name, &r.distribution_key, &r.message)?;
+        }
         Ok(Response::new(()))
     }
 

@@ -158,6 +158,35 @@ impl State {
         Ok(())
     }
 
+    /// Puts one started distribution of a channel into ERROR with `error` set.
+    pub(crate) fn fail_distribution(
+        &mut self,
+        channel: &str,
+        key: &str,
+        message: &str,
+        at: SystemTime,
+    ) -> Result<(), Status> {
+        let rec = found_mut(&mut self.channels, channel)?;
+        let Some(d) = rec.channel.distributions.iter_mut().find(|d| d.key == key) else {
+            return Err(errors::invalid(
+                "distribution_key",
+                format!("channel '{channel}' has no distribution with key '{key}'"),
+            ));
+        };
+        use crate::v1::distribution::State as D;
+        if !matches!(d.state(), D::AwaitingInput | D::Distributing) {
+            return Err(errors::precondition(
+                "DISTRIBUTION_STATE",
+                channel,
+                format!("Distribution '{key}' of channel '{channel}' is not started"),
+            ));
+        }
+        d.state = D::Error as i32;
+        d.error = Some(rpc_status(Code::Unavailable, message));
+        rec.channel.update_time = Some(ts(at));
+        Ok(())
+    }
+
     /// Takes a channel out of STREAMING_ERROR.
     pub(crate) fn recover_channel(&mut self, name: &str, at: SystemTime) -> Result<(), Status> {
         found(&self.channels, name)?;

@@ -437,6 +437,19 @@ impl Emulator {
         self.fail_kind(channel, store::Kind::Channel, message)
     }
 
+    /// Puts a started distribution of a channel into ERROR (a delivery failure), with
+    /// `error` set; StartDistribution starts it again.
+    pub fn fail_distribution(
+        &self,
+        channel: impl std::fmt::Display,
+        key: &str,
+        message: &str,
+    ) -> Result<(), ControlError> {
+        let now = self.now();
+        let name = channel.to_string();
+        Ok(self.with_state(|s| s.fail_distribution(&name, key, message, now))?)
+    }
+
     /// Takes a channel out of STREAMING_ERROR (STREAMING if its input is connected).
     pub fn recover_channel(&self, channel: impl std::fmt::Display) -> Result<(), ControlError> {
         let now = self.now();
@@ -511,11 +524,21 @@ impl Emulator {
     /// The snapshot of the state, encoded (what `--data-dir` persists).
     fn encoded_snapshot(&self) -> (u64, Vec<u8>) {
         use prost::Message;
+        let now = self.now();
         let state = read_lock(&self.shared.state);
-        (state.generation, persist::snapshot(&state).encode_to_vec())
+        (
+            state.generation,
+            persist::snapshot(&state, now).encode_to_vec(),
+        )
     }
 
     fn load_snapshot(&self, snapshot: admin::Snapshot) {
+        // The clock never goes back across a restart (operation names sort by time).
+        if let Some(saved) = snapshot.saved_at.and_then(|t| SystemTime::try_from(t).ok())
+            && let Ok(behind) = saved.duration_since(self.now())
+        {
+            self.shared.clock.advance(behind);
+        }
         let now = self.now();
         self.with_state(|s| persist::restore(s, snapshot, now));
     }

@@ -33,9 +33,10 @@ fn interval_from_pb(i: &pb::Interval) -> Option<Interval> {
 }
 
 /// The state as a snapshot message.
-pub(crate) fn snapshot(state: &State) -> pb::Snapshot {
+pub(crate) fn snapshot(state: &State, now: SystemTime) -> pb::Snapshot {
     pb::Snapshot {
         version: VERSION,
+        saved_at: Some(ts(now)),
         channels: state
             .channels
             .values()
