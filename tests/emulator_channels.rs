@@ -1,9 +1,9 @@
 //! Channels and inputs through real gRPC: CRUD, output-only fields, the streaming state
 //! machine, distributions, and their error paths.
 
-mod common;
+mod emulator_support;
 
-use common::*;
+use emulator_support::*;
 use livestream_grpc::v1::channel::StreamingState;
 use livestream_grpc::v1::*;
 use tonic::Code;

@@ -1,9 +1,9 @@
 //! List semantics: paging (sizes, tokens bound to the request), locations, missing parents,
 //! and filters/order_by (the latter ignored until the filter module lands).
 
-mod common;
+mod emulator_support;
 
-use common::*;
+use emulator_support::*;
 use livestream_grpc::emulator::EmulatorConfig;
 use livestream_grpc::location::{GetLocationRequest, ListLocationsRequest};
 use livestream_grpc::longrunning::ListOperationsRequest;

@@ -1,9 +1,9 @@
 //! Property tests: malformed names, IDs and page tokens never panic the server or poison
 //! its state, and always get a clear status.
 
-mod common;
+mod emulator_support;
 
-use common::*;
+use emulator_support::*;
 use livestream_grpc::emulator::Emulator;
 use livestream_grpc::v1::livestream_service_client::LivestreamServiceClient;
 use livestream_grpc::v1::*;

@@ -1,11 +1,11 @@
 //! Inputs, events, clips, DVR sessions, assets and pools beyond the sharp edges: updates,
 //! preview, time-driven state machines, quotas, configuration toggles and error paths.
 
-mod common;
+mod emulator_support;
 
 use std::time::Duration;
 
-use common::*;
+use emulator_support::*;
 use livestream_grpc::emulator::{EmulatorConfig, LroTiming, Quotas};
 use livestream_grpc::v1::dvr_session::State as DvrState;
 use livestream_grpc::v1::event::{State as EventState, Task};

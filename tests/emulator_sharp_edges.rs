@@ -1,10 +1,10 @@
 //! One test per sharp edge of the spec (§7), named after it.
 
-mod common;
+mod emulator_support;
 
 use std::time::Duration;
 
-use common::*;
+use emulator_support::*;
 use livestream_grpc::emulator::{EmulatorConfig, FaultScript, LroTiming};
 use livestream_grpc::v1::channel::StreamingState;
 use livestream_grpc::v1::event::{State as EventState, Task};

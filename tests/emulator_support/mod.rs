@@ -1,5 +1,5 @@
-//! Shared helpers for the emulator tests: a started emulator with the three generated
-//! clients, valid resource bodies, and LRO unpacking.
+//! Shared helpers for the emulator tests (`tests/emulator_*.rs`): a started emulator with the
+//! three generated clients, valid resource bodies, and LRO unpacking.
 #![allow(dead_code, unreachable_pub)]
 
 use livestream_grpc::emulator::{Emulator, EmulatorConfig, RunningEmulator};
