@@ -5,8 +5,8 @@ use std::ops::RangeInclusive;
 
 use super::streams::{self, Kind, StreamInfo, attachment_key};
 use super::{
-    AssetUse, FieldViolation, NANOS_PER_SECOND, Path, Presence, References, Report, alternatives,
-    asset_reference, format_duration, quoted,
+    AssetUse, FieldViolation, NANOS_PER_SECOND, Path, Presence, References, Report, Sign,
+    alternatives, asset_reference, format_duration, quoted, referenced,
 };
 use crate::names::{ChannelName, InputName, LocationName};
 use crate::v1::distribution::Endpoint;
@@ -14,7 +14,7 @@ use crate::v1::encryption::{EncryptionMode, SecretSource};
 use crate::v1::manifest::ManifestType;
 use crate::v1::srt_push_output_endpoint::PassphraseSource;
 use crate::v1::timecode_config::{TimeOffset, TimecodeSource};
-use crate::v1::{Channel, Encryption, auto_transcription_config, input_config, log_config};
+use crate::v1::{Channel, auto_transcription_config, input_config, log_config};
 
 /// A container format of mux and distribution streams.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,10 +38,8 @@ struct Counts {
     text: usize,
 }
 
-/// One container's rule on the elementary streams it holds.
+/// A container's name and its rule on the elementary streams it holds.
 struct ContainerRule {
-    /// The container.
-    container: Container,
     /// Its name in the API.
     name: &'static str,
     /// The rule, as descriptions state it.
@@ -50,43 +48,40 @@ struct ContainerRule {
     allows: fn(Counts) -> bool,
 }
 
-/// The containers and their stream rules (proto `MuxStream.elementary_streams`,
-/// `DistributionStream.container`).
-///
-/// fmp4: the proto says "either one video or one audio stream"; a single text stream is
-/// accepted too (*inferred*), since the documented WebVTT subtitles for DASH, which takes only
-/// fmp4, need one. ts: "exactly one audio stream and up to one video stream"; text streams
-/// (captions) are not counted. flv: "at most one audio stream and at most one video stream",
-/// plus the distribution stream rule "at least one audio stream".
-const CONTAINER_RULES: &[ContainerRule] = &[
-    ContainerRule {
-        container: Container::Fmp4,
-        name: "fmp4",
-        rule: "exactly one elementary stream (one video, audio or text stream)",
-        allows: |c| c.video + c.audio + c.text == 1,
-    },
-    ContainerRule {
-        container: Container::Ts,
-        name: "ts",
-        rule: "exactly one audio stream and at most one video stream",
-        allows: |c| c.audio == 1 && c.video <= 1,
-    },
-    ContainerRule {
-        container: Container::Flv,
-        name: "flv",
-        rule: "exactly one audio stream and at most one video stream",
-        allows: |c| c.audio == 1 && c.video <= 1,
-    },
-];
+/// The ts and flv rule: "exactly one audio stream and up to one video stream" (proto
+/// `MuxStream.elementary_streams` for ts); for flv "at most one audio stream and at most one
+/// video stream" plus "at least one audio stream" (proto `DistributionStream`). Text streams
+/// (captions) are not counted.
+const ONE_AUDIO: &str = "exactly one audio stream and at most one video stream";
 
-/// The rule of a container.
-fn rule_of(container: Container) -> Option<&'static ContainerRule> {
-    CONTAINER_RULES.iter().find(|r| r.container == container)
-}
+impl Container {
+    /// The container's name and rule. fmp4: the proto says "either one video or one audio
+    /// stream"; a single text stream is accepted too (*inferred*), since the documented
+    /// WebVTT subtitles for DASH, which takes only fmp4, need one.
+    fn rule(self) -> &'static ContainerRule {
+        match self {
+            Container::Fmp4 => &ContainerRule {
+                name: "fmp4",
+                rule: "exactly one elementary stream (one video, audio or text stream)",
+                allows: |c| c.video + c.audio + c.text == 1,
+            },
+            Container::Ts => &ContainerRule {
+                name: "ts",
+                rule: ONE_AUDIO,
+                allows: |c| c.audio == 1 && c.video <= 1,
+            },
+            Container::Flv => &ContainerRule {
+                name: "flv",
+                rule: ONE_AUDIO,
+                allows: |c| c.audio == 1 && c.video <= 1,
+            },
+        }
+    }
 
-/// The API name of a container.
-fn container_name(container: Container) -> &'static str {
-    rule_of(container).map_or("?", |r| r.name)
+    /// The container's name in the API.
+    fn name(self) -> &'static str {
+        self.rule().name
+    }
 }
 
 /// Mux stream containers (proto `MuxStream.container`; empty means fmp4).
@@ -147,8 +142,8 @@ struct Check<'a> {
     location: Option<LocationName>,
     /// The input attachment keys.
     attachment_keys: HashSet<&'a str>,
-    /// The encryptions by ID.
-    encryptions: HashMap<&'a str, &'a Encryption>,
+    /// The encryption IDs.
+    encryption_ids: HashSet<&'a str>,
 }
 
 /// Validates a channel (see [`super::channel`]).
@@ -164,7 +159,7 @@ pub(super) fn check(channel: &Channel, refs: &dyn References) -> Vec<FieldViolat
             .iter()
             .map(|a| a.key.as_str())
             .collect(),
-        encryptions: first_by_key(&channel.encryptions, |e| &e.id),
+        encryption_ids: channel.encryptions.iter().map(|e| e.id.as_str()).collect(),
     };
     check.output();
     check.input_attachments();
@@ -180,18 +175,6 @@ pub(super) fn check(channel: &Channel, refs: &dyn References) -> Vec<FieldViolat
     check.timecode_config();
     check.other_settings();
     check.report.finish()
-}
-
-/// Indexes items by key; the first item wins a duplicated key, empty keys are left out.
-fn first_by_key<'a, T>(items: &'a [T], key: impl Fn(&'a T) -> &'a str) -> HashMap<&'a str, &'a T> {
-    let mut map = HashMap::new();
-    for item in items {
-        let k = key(item);
-        if !k.is_empty() {
-            map.entry(k).or_insert(item);
-        }
-    }
-    map
 }
 
 /// Whether two lengths in seconds are equal, within [`GOP_TOLERANCE`].
@@ -222,7 +205,14 @@ impl<'a> Check<'a> {
             .keys(&list, "key", attachments, |a| &a.key, Presence::Required);
         for (i, attachment) in attachments.iter().enumerate() {
             let path = list.index(i);
-            self.input_reference(&path.field("input"), &attachment.input);
+            referenced(
+                &mut self.report,
+                &path.field("input"),
+                &attachment.input,
+                self.location.as_ref(),
+                InputName::parent,
+                |name| self.refs.input(name),
+            );
             let Some(failover) = &attachment.automatic_failover else {
                 continue;
             };
@@ -253,24 +243,6 @@ impl<'a> Check<'a> {
                     attachment_key(&mut self.report, &path, key, &self.attachment_keys);
                 }
             }
-        }
-    }
-
-    /// A required reference to an input: pattern, location, existence.
-    fn input_reference(&mut self, path: &Path, name: &str) {
-        if !self.report.present(path, name, Presence::Required) {
-            return;
-        }
-        let Some(parsed) = self.report.name::<InputName>(path, name) else {
-            return;
-        };
-        if self
-            .report
-            .same_location(path, name, &parsed.parent(), self.location.as_ref())
-            && self.refs.input(name).is_none()
-        {
-            self.report
-                .dangling(path, format!("input {} does not exist", quoted(name)), name);
         }
     }
 
@@ -341,14 +313,8 @@ impl<'a> Check<'a> {
                 }
                 Some(None) => resolved = None,
                 None => {
-                    self.report.invalid(
-                        &list.index(k),
-                        format!(
-                            "elementary_streams {} is not the key of any of the channel's \
-                             elementary_streams",
-                            quoted(key)
-                        ),
-                    );
+                    self.report
+                        .unknown_key(&list.index(k), key, "key", "elementary_streams");
                     resolved = None;
                 }
             }
@@ -365,17 +331,14 @@ impl<'a> Check<'a> {
         allowed: &[Container],
         default: Option<Container>,
     ) -> Option<Container> {
-        let names: Vec<&str> = allowed.iter().map(|&c| container_name(c)).collect();
+        let names: Vec<&str> = allowed.iter().map(|&c| c.name()).collect();
         if value.is_empty() {
             if default.is_none() {
                 self.report.required_as(path, &alternatives(&names));
             }
             return default;
         }
-        let found = allowed
-            .iter()
-            .copied()
-            .find(|&c| container_name(c) == value);
+        let found = allowed.iter().copied().find(|&c| c.name() == value);
         if found.is_none() {
             self.report.one_of(path, value, &names);
         }
@@ -391,9 +354,7 @@ impl<'a> Check<'a> {
         container: Container,
         streams: &[(&str, &StreamInfo)],
     ) {
-        let Some(rule) = rule_of(container) else {
-            return;
-        };
+        let rule = container.rule();
         let mut counts = Counts::default();
         for (_, info) in streams {
             match info.kind {
@@ -466,14 +427,13 @@ impl<'a> Check<'a> {
                 }
             }
             if !mux.encryption_id.is_empty()
-                && !self.encryptions.contains_key(mux.encryption_id.as_str())
+                && !self.encryption_ids.contains(mux.encryption_id.as_str())
             {
-                self.report.invalid(
+                self.report.unknown_key(
                     &path.field("encryption_id"),
-                    format!(
-                        "encryption_id {} is not the id of any of the channel's encryptions",
-                        quoted(&mux.encryption_id)
-                    ),
+                    &mux.encryption_id,
+                    "id",
+                    "encryptions",
                 );
             }
             if !mux.key.is_empty() {
@@ -537,13 +497,7 @@ impl<'a> Check<'a> {
             for (k, key) in manifest.mux_streams.iter().enumerate() {
                 let path = refs_path.index(k);
                 let Some(info) = muxes.get(key.as_str()) else {
-                    self.report.invalid(
-                        &path,
-                        format!(
-                            "mux_streams {} is not the key of any of the channel's mux_streams",
-                            quoted(key)
-                        ),
-                    );
+                    self.report.unknown_key(&path, key, "key", "mux_streams");
                     continue;
                 };
                 if let Some(container) = info.container {
@@ -555,7 +509,7 @@ impl<'a> Check<'a> {
                                     "mux stream {} has container {}, but DASH manifests take only \
                                      fmp4 mux streams",
                                     quoted(key),
-                                    container_name(container)
+                                    container.name()
                                 ),
                             );
                         }
@@ -568,9 +522,9 @@ impl<'a> Check<'a> {
                                     "mux stream {} has container {}, but mux stream {} of the same \
                                      HLS manifest has {}; an HLS manifest must not mix ts and fmp4",
                                     quoted(key),
-                                    container_name(container),
+                                    container.name(),
                                     quoted(first_key),
-                                    container_name(first)
+                                    first.name()
                                 ),
                             );
                         }
@@ -612,9 +566,10 @@ impl<'a> Check<'a> {
                     ),
                 );
             }
-            self.report.non_negative_duration(
+            self.report.duration_sign(
                 &path.field("segment_keep_duration"),
                 manifest.segment_keep_duration.as_ref(),
+                Sign::NonNegative,
             );
         }
         // File names, defaults included, must be unique (proto `Manifest.file_name`).
@@ -677,13 +632,11 @@ impl<'a> Check<'a> {
                 match streams.get(stream) {
                     Some(container) => *container,
                     None => {
-                        self.report.invalid(
+                        self.report.unknown_key(
                             &stream_path,
-                            format!(
-                                "distribution_stream {} is not the key of any of the channel's \
-                                 distribution_streams",
-                                quoted(stream)
-                            ),
+                            stream,
+                            "key",
+                            "distribution_streams",
                         );
                         None
                     }
@@ -731,8 +684,8 @@ impl<'a> Check<'a> {
                         "distribution stream {} has container {}, but {endpoint} takes only {} \
                          distribution streams",
                         quoted(stream),
-                        container_name(container),
-                        container_name(wanted)
+                        container.name(),
+                        wanted.name()
                     ),
                 );
             }
@@ -791,7 +744,7 @@ impl<'a> Check<'a> {
                 ("quality", sheet.quality, 1..=100),
             ] {
                 self.report
-                    .defaulted_int_in(&path.field(name), value.into(), range);
+                    .defaulted_within(&path.field(name), value, range);
             }
             self.report.duration_in(
                 &path.field("interval"),
@@ -881,7 +834,7 @@ impl<'a> Check<'a> {
                 unit.extend([(p.field("x"), c.x), (p.field("y"), c.y)]);
             }
             for (path, value) in unit {
-                self.report.float_in(&path, value, 0.0..=1.0);
+                self.report.within(&path, value, 0.0..=1.0);
             }
             // 0 is the unset value, for which the default 1 applies.
             let opacity = overlay.opacity;
@@ -942,11 +895,12 @@ impl<'a> Check<'a> {
             );
         }
         if let Some(retention) = &self.channel.retention_config {
-            self.report.non_negative_duration(
+            self.report.duration_sign(
                 &root
                     .field("retention_config")
                     .field("retention_window_duration"),
                 retention.retention_window_duration.as_ref(),
+                Sign::NonNegative,
             );
         }
         if let Some(config) = &self.channel.auto_transcription_config {

@@ -5,8 +5,8 @@ use std::time::SystemTime;
 
 use super::streams::attachment_key;
 use super::{
-    AssetUse, FieldViolation, NANOS_PER_SECOND, Path, Presence, References, Report,
-    asset_reference, format_duration, format_timestamp, quoted, system_time_nanos,
+    AssetUse, FieldViolation, NANOS_PER_SECOND, Path, Presence, References, Report, Sign,
+    asset_reference, format_duration, format_timestamp, system_time_nanos,
 };
 use crate::names::ChannelName;
 use crate::v1::encryption_update::SecretSource;
@@ -48,12 +48,16 @@ pub(super) fn check(
             let path = root.field("ad_break").field("duration");
             match &task.duration {
                 None => report.required_as(&path, "a duration greater than 0s"),
-                Some(duration) => report.positive_duration(&path, Some(duration)),
+                Some(duration) => report.duration_sign(&path, Some(duration), Sign::Positive),
             }
         }
         Some(Task::Slate(task)) => {
             let path = root.field("slate");
-            report.positive_duration(&path.field("duration"), task.duration.as_ref());
+            report.duration_sign(
+                &path.field("duration"),
+                task.duration.as_ref(),
+                Sign::Positive,
+            );
             let location = channel.name.parse::<ChannelName>().ok().map(|n| n.parent());
             asset_reference(
                 &mut report,
@@ -65,9 +69,10 @@ pub(super) fn check(
             );
         }
         Some(Task::Mute(task)) => {
-            report.positive_duration(
+            report.duration_sign(
                 &root.field("mute").field("duration"),
                 task.duration.as_ref(),
+                Sign::Positive,
             );
         }
         Some(Task::UpdateEncryptions(task)) => {
@@ -142,13 +147,7 @@ fn update_encryptions(
         if report.present(&id, &update.id, Presence::Required)
             && !channel.encryptions.iter().any(|c| c.id == update.id)
         {
-            report.invalid(
-                &id,
-                format!(
-                    "id {} is not the id of any of the channel's encryptions",
-                    quoted(&update.id)
-                ),
-            );
+            report.unknown_key(&id, &update.id, "id", "encryptions");
         }
         // An update without new keys changes nothing (*inferred*: required).
         let source = path.field("secret_manager_key_source");

@@ -47,7 +47,7 @@ pub(super) fn input(input: &Input) -> Vec<FieldViolation> {
     if let Some(config) = &input.preprocessing_config {
         let path = root.field("preprocessing_config");
         if let Some(audio) = &config.audio {
-            report.float_in(&path.field("audio").field("lufs"), audio.lufs, LUFS);
+            report.within(&path.field("audio").field("lufs"), audio.lufs, LUFS);
         }
         let edges = |name: &str, [top, bottom, left, right]: [i32; 4]| {
             let path = path.field(name);
@@ -71,7 +71,7 @@ pub(super) fn input(input: &Input) -> Vec<FieldViolation> {
             )
         });
         for (path, pixels) in crop.into_iter().chain(pad).flatten() {
-            report.non_negative(&path, pixels.into());
+            report.non_negative(&path, pixels);
         }
     }
     if let Some(rules) = &input.security_rules {

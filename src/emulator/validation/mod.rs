@@ -35,125 +35,96 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use prost_types::{Duration, Timestamp};
 
 use crate::names::{AssetName, LocationName, NameError, SecretVersionName, validate_key};
-use crate::v1::{Asset, Channel, Clip, DvrSession, Event, Input, Pool, asset};
+use crate::v1::asset;
 
-/// One broken rule, reported as a `google.rpc.BadRequest.FieldViolation`.
-#[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(
     not(test),
     allow(
-        dead_code,
-        reason = "read by the emulator core, which is not merged yet"
+        unused_imports,
+        reason = "used by the emulator core, which is not merged yet"
     )
 )]
-pub(crate) struct FieldViolation {
-    /// The request-relative path of the field, e.g. `channel.elementary_streams[0].key`.
-    pub(crate) field: String,
-    /// What is wrong, in one sentence.
-    pub(crate) description: String,
-    /// Whether this is a reference to a resource that does not exist (the core may answer
-    /// NOT_FOUND for those, depending on its configuration) rather than a malformed value.
-    pub(crate) missing_reference: Option<String>,
-}
+pub(crate) use contract::{
+    FieldViolation, References, asset, channel, clip, dvr_session, event, input, pool,
+};
 
-/// What validation needs to know about other resources.
-pub(crate) trait References {
-    /// The input with this full name, if it exists.
-    fn input(&self, name: &str) -> Option<&Input>;
-    /// The asset with this full name, if it exists.
-    fn asset(&self, name: &str) -> Option<&Asset>;
-}
+/// The contract the emulator core codes against: keep these signatures.
+mod contract {
+    // Until the emulator core (not merged yet) calls them, these are dead code outside tests.
+    #![cfg_attr(
+        not(test),
+        allow(
+            dead_code,
+            reason = "called by the emulator core, which is not merged yet"
+        )
+    )]
 
-/// Validates a channel as given to CreateChannel, or as merged by UpdateChannel.
-///
-/// When `channel.name` is a well-formed channel name, the inputs and assets it references
-/// must be in the same project and location; pass the canonical name to get that check.
-#[cfg_attr(
-    not(test),
-    allow(
-        dead_code,
-        reason = "called by the emulator core, which is not merged yet"
-    )
-)]
-pub(crate) fn channel(channel: &Channel, refs: &dyn References) -> Vec<FieldViolation> {
-    channel::check(channel, refs)
-}
+    use std::time::SystemTime;
 
-/// Validates an input as given to CreateInput, or as merged by UpdateInput.
-#[cfg_attr(
-    not(test),
-    allow(
-        dead_code,
-        reason = "called by the emulator core, which is not merged yet"
-    )
-)]
-pub(crate) fn input(input: &Input) -> Vec<FieldViolation> {
-    location::input(input)
-}
+    use crate::v1::{Asset, Channel, Clip, DvrSession, Event, Input, Pool};
 
-/// Validates an event for CreateEvent on `channel` at time `now`.
-#[cfg_attr(
-    not(test),
-    allow(
-        dead_code,
-        reason = "called by the emulator core, which is not merged yet"
-    )
-)]
-pub(crate) fn event(
-    event: &Event,
-    channel: &Channel,
-    refs: &dyn References,
-    now: SystemTime,
-) -> Vec<FieldViolation> {
-    event::check(event, channel, refs, now)
-}
+    /// One broken rule, reported as a `google.rpc.BadRequest.FieldViolation`.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub(crate) struct FieldViolation {
+        /// The request-relative path of the field, e.g. `channel.elementary_streams[0].key`.
+        pub(crate) field: String,
+        /// What is wrong, in one sentence.
+        pub(crate) description: String,
+        /// Whether this is a reference to a resource that does not exist (the core may answer
+        /// NOT_FOUND for those, depending on its configuration) rather than a malformed value.
+        pub(crate) missing_reference: Option<String>,
+    }
 
-/// Validates a clip for CreateClip on `channel` at time `now`.
-#[cfg_attr(
-    not(test),
-    allow(
-        dead_code,
-        reason = "called by the emulator core, which is not merged yet"
-    )
-)]
-pub(crate) fn clip(clip: &Clip, channel: &Channel, now: SystemTime) -> Vec<FieldViolation> {
-    recording::clip(clip, channel, now)
-}
+    /// What validation needs to know about other resources.
+    pub(crate) trait References {
+        /// The input with this full name, if it exists.
+        fn input(&self, name: &str) -> Option<&Input>;
+        /// The asset with this full name, if it exists.
+        fn asset(&self, name: &str) -> Option<&Asset>;
+    }
 
-/// Validates a DVR session for CreateDvrSession / UpdateDvrSession on `channel`.
-#[cfg_attr(
-    not(test),
-    allow(
-        dead_code,
-        reason = "called by the emulator core, which is not merged yet"
-    )
-)]
-pub(crate) fn dvr_session(dvr: &DvrSession, channel: &Channel) -> Vec<FieldViolation> {
-    recording::dvr_session(dvr, channel)
-}
+    /// Validates a channel as given to CreateChannel, or as merged by UpdateChannel.
+    ///
+    /// When `channel.name` is a well-formed channel name, the inputs and assets it references
+    /// must be in the same project and location; pass the canonical name to get that check.
+    pub(crate) fn channel(channel: &Channel, refs: &dyn References) -> Vec<FieldViolation> {
+        super::channel::check(channel, refs)
+    }
 
-/// Validates an asset for CreateAsset.
-#[cfg_attr(
-    not(test),
-    allow(
-        dead_code,
-        reason = "called by the emulator core, which is not merged yet"
-    )
-)]
-pub(crate) fn asset(asset: &Asset) -> Vec<FieldViolation> {
-    location::asset(asset)
-}
+    /// Validates an input as given to CreateInput, or as merged by UpdateInput.
+    pub(crate) fn input(input: &Input) -> Vec<FieldViolation> {
+        super::location::input(input)
+    }
 
-/// Validates a pool as merged by UpdatePool.
-#[cfg_attr(
-    not(test),
-    allow(
-        dead_code,
-        reason = "called by the emulator core, which is not merged yet"
-    )
-)]
-pub(crate) fn pool(pool: &Pool) -> Vec<FieldViolation> {
-    location::pool(pool)
+    /// Validates an event for CreateEvent on `channel` at time `now`.
+    pub(crate) fn event(
+        event: &Event,
+        channel: &Channel,
+        refs: &dyn References,
+        now: SystemTime,
+    ) -> Vec<FieldViolation> {
+        super::event::check(event, channel, refs, now)
+    }
+
+    /// Validates a clip for CreateClip on `channel` at time `now`.
+    pub(crate) fn clip(clip: &Clip, channel: &Channel, now: SystemTime) -> Vec<FieldViolation> {
+        super::recording::clip(clip, channel, now)
+    }
+
+    /// Validates a DVR session for CreateDvrSession / UpdateDvrSession on `channel`.
+    pub(crate) fn dvr_session(dvr: &DvrSession, channel: &Channel) -> Vec<FieldViolation> {
+        super::recording::dvr_session(dvr, channel)
+    }
+
+    /// Validates an asset for CreateAsset.
+    pub(crate) fn asset(asset: &Asset) -> Vec<FieldViolation> {
+        super::location::asset(asset)
+    }
+
+    /// Validates a pool as merged by UpdatePool.
+    pub(crate) fn pool(pool: &Pool) -> Vec<FieldViolation> {
+        super::location::pool(pool)
+    }
 }
 
 /// Nanoseconds in a second, for the `i128` arithmetic on durations and timestamps (wide
@@ -293,6 +264,15 @@ enum Presence {
     Optional,
 }
 
+/// What a duration must be, beyond well formed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sign {
+    /// Greater than zero.
+    Positive,
+    /// Zero or more.
+    NonNegative,
+}
+
 /// The violations found so far, in the order they were found.
 #[derive(Debug, Default)]
 struct Report {
@@ -340,6 +320,19 @@ impl Report {
             self.required(path);
         }
         !value.is_empty()
+    }
+
+    /// Reports `value` of a reference field: no item of the channel's list `list` has it as
+    /// its `key_field`.
+    fn unknown_key(&mut self, path: &Path, value: &str, key_field: &str, list: &str) {
+        self.invalid(
+            path,
+            format!(
+                "{} {} is not the {key_field} of any of the channel's {list}",
+                path.leaf(),
+                quoted(value)
+            ),
+        );
     }
 
     /// Checks an embedded key (`InputAttachment.key`, `Encryption.id`, …) with the key rule
@@ -417,8 +410,8 @@ impl Report {
         }
     }
 
-    /// Checks an integer against an inclusive range.
-    fn int_in(&mut self, path: &Path, value: i64, range: RangeInclusive<i64>) {
+    /// Checks a number against an inclusive range (NaN is never within it).
+    fn within<T: PartialOrd + Display>(&mut self, path: &Path, value: T, range: RangeInclusive<T>) {
         if !range.contains(&value) {
             self.invalid(
                 path,
@@ -433,29 +426,14 @@ impl Report {
     }
 
     /// Checks an integer that defaults to a valid value when 0 (unset).
-    fn defaulted_int_in(&mut self, path: &Path, value: i64, range: RangeInclusive<i64>) {
+    fn defaulted_within(&mut self, path: &Path, value: i32, range: RangeInclusive<i32>) {
         if value != 0 {
-            self.int_in(path, value, range);
-        }
-    }
-
-    /// Checks a number against an inclusive range (NaN is never within it).
-    fn float_in(&mut self, path: &Path, value: f64, range: RangeInclusive<f64>) {
-        if !range.contains(&value) {
-            self.invalid(
-                path,
-                format!(
-                    "{} {value} must be within [{}, {}]",
-                    path.leaf(),
-                    range.start(),
-                    range.end()
-                ),
-            );
+            self.within(path, value, range);
         }
     }
 
     /// Checks that an integer is not negative.
-    fn non_negative(&mut self, path: &Path, value: i64) {
+    fn non_negative(&mut self, path: &Path, value: i32) {
         if value < 0 {
             self.invalid(
                 path,
@@ -533,36 +511,19 @@ impl Report {
         }
     }
 
-    /// Checks that an optional duration, if set, is greater than zero.
-    fn positive_duration(&mut self, path: &Path, duration: Option<&Duration>) {
-        if let Some(duration) = duration
-            && let Some(nanos) = self.duration(path, duration)
-            && nanos <= 0
-        {
+    /// Checks that an optional duration, if set, is greater than zero, or at least zero.
+    fn duration_sign(&mut self, path: &Path, duration: Option<&Duration>, sign: Sign) {
+        let Some(nanos) = duration.and_then(|d| self.duration(path, d)) else {
+            return;
+        };
+        let (ok, rule) = match sign {
+            Sign::Positive => (nanos > 0, "must be greater than 0s"),
+            Sign::NonNegative => (nanos >= 0, "must not be negative"),
+        };
+        if !ok {
             self.invalid(
                 path,
-                format!(
-                    "{} {} must be greater than 0s",
-                    path.leaf(),
-                    format_duration(nanos)
-                ),
-            );
-        }
-    }
-
-    /// Checks that an optional duration, if set, is not negative.
-    fn non_negative_duration(&mut self, path: &Path, duration: Option<&Duration>) {
-        if let Some(duration) = duration
-            && let Some(nanos) = self.duration(path, duration)
-            && nanos < 0
-        {
-            self.invalid(
-                path,
-                format!(
-                    "{} {} must not be negative",
-                    path.leaf(),
-                    format_duration(nanos)
-                ),
+                format!("{} {} {rule}", path.leaf(), format_duration(nanos)),
             );
         }
     }
@@ -715,9 +676,40 @@ enum AssetUse {
     Image,
 }
 
-/// Checks a required reference to an asset: the name's pattern, that it is in `location`
-/// (the referrer's project and location, when known), that it exists and is ACTIVE, and that
-/// `usage` accepts its type.
+/// Checks a required reference to another resource: the pattern of name `N`, that it is in
+/// `location` (the referrer's project and location, when known), and that `lookup` finds
+/// it; what `lookup` found.
+fn referenced<'r, N, T>(
+    report: &mut Report,
+    path: &Path,
+    name: &str,
+    location: Option<&LocationName>,
+    parent: fn(&N) -> LocationName,
+    lookup: impl FnOnce(&str) -> Option<&'r T>,
+) -> Option<&'r T>
+where
+    N: FromStr<Err = NameError>,
+{
+    if !report.present(path, name, Presence::Required) {
+        return None;
+    }
+    let parsed = report.name::<N>(path, name)?;
+    if !report.same_location(path, name, &parent(&parsed), location) {
+        return None;
+    }
+    let found = lookup(name);
+    if found.is_none() {
+        report.dangling(
+            path,
+            format!("{} {} does not exist", path.leaf(), quoted(name)),
+            name,
+        );
+    }
+    found
+}
+
+/// Checks a required reference to an asset: see [`referenced`], then that the asset is
+/// ACTIVE and that `usage` accepts its type.
 fn asset_reference(
     report: &mut Report,
     path: &Path,
@@ -726,21 +718,9 @@ fn asset_reference(
     location: Option<&LocationName>,
     usage: AssetUse,
 ) {
-    if !report.present(path, name, Presence::Required) {
-        return;
-    }
-    let Some(parsed) = report.name::<AssetName>(path, name) else {
-        return;
-    };
-    if !report.same_location(path, name, &parsed.parent(), location) {
-        return;
-    }
-    let Some(found) = refs.asset(name) else {
-        report.dangling(
-            path,
-            format!("{} {} does not exist", path.leaf(), quoted(name)),
-            name,
-        );
+    let Some(found) = referenced(report, path, name, location, AssetName::parent, |n| {
+        refs.asset(n)
+    }) else {
         return;
     };
     let is_image = matches!(found.resource, Some(asset::Resource::Image(_)));

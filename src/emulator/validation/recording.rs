@@ -132,13 +132,7 @@ fn manifest_key(report: &mut Report, path: &Path, key: &str, channel: &Channel, 
         return;
     }
     match channel.manifests.iter().find(|m| m.key == key) {
-        None => report.invalid(
-            path,
-            format!(
-                "manifest_key {} is not the key of any of the channel's manifests",
-                quoted(key)
-            ),
-        ),
+        None => report.unknown_key(path, key, "key", "manifests"),
         Some(manifest)
             if usable == Manifests::HlsOnly && manifest.r#type != ManifestType::Hls as i32 =>
         {

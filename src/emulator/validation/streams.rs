@@ -48,7 +48,7 @@ const DEFAULT_GOP: i128 = 2 * NANOS_PER_SECOND;
 const GOP_DURATION: RangeInclusive<i128> = 2 * NANOS_PER_SECOND..=20 * NANOS_PER_SECOND;
 
 /// The valid range of `gop_frame_count` (proto).
-const GOP_FRAME_COUNT: RangeInclusive<i64> = 60..=600;
+const GOP_FRAME_COUNT: RangeInclusive<i32> = 60..=600;
 
 /// The valid range of `width_pixels` (proto; the value must also be even).
 const WIDTH: RangeInclusive<i32> = 320..=4096;
@@ -291,10 +291,10 @@ fn video_settings(report: &mut Report, path: &Path, s: &VideoSettings<'_>) -> Op
         ("vbv_fullness_bits", s.vbv_fullness_bits),
         ("b_frame_count", s.b_frame_count),
     ] {
-        report.non_negative(&path.field(name), value.into());
+        report.non_negative(&path.field(name), value);
     }
     if let Some(Gop::Frames(frames)) = s.gop
-        && GOP_FRAME_COUNT.contains(&frames.into())
+        && GOP_FRAME_COUNT.contains(&frames)
         && s.b_frame_count >= frames
     {
         report.invalid(
@@ -305,7 +305,7 @@ fn video_settings(report: &mut Report, path: &Path, s: &VideoSettings<'_>) -> Op
             ),
         );
     }
-    report.float_in(&path.field("aq_strength"), s.aq_strength, 0.0..=1.0);
+    report.within(&path.field("aq_strength"), s.aq_strength, 0.0..=1.0);
     for (name, value, allowed) in &s.choices {
         report.one_of(&path.field(name), value, allowed);
     }
@@ -402,8 +402,8 @@ fn gop(
         }
         Some(Gop::Frames(frames)) => {
             let path = path.field("gop_frame_count");
-            report.int_in(&path, frames.into(), GOP_FRAME_COUNT);
-            let frame_rate = frame_rate.filter(|_| GOP_FRAME_COUNT.contains(&frames.into()))?;
+            report.within(&path, frames, GOP_FRAME_COUNT);
+            let frame_rate = frame_rate.filter(|_| GOP_FRAME_COUNT.contains(&frames))?;
             let seconds = f64::from(frames) / frame_rate;
             let (lo, hi) = (
                 to_seconds(*GOP_DURATION.start()),
@@ -444,13 +444,9 @@ fn audio_stream(
         if audio.bitrate_bps == 0 {
             report.required_as(&bitrate, "a bitrate within [1, 10000000]");
         } else {
-            report.int_in(&bitrate, audio.bitrate_bps.into(), 1..=10_000_000);
+            report.within(&bitrate, audio.bitrate_bps, 1..=10_000_000);
         }
-        report.defaulted_int_in(
-            &path.field("channel_count"),
-            audio.channel_count.into(),
-            1..=6,
-        );
+        report.defaulted_within(&path.field("channel_count"), audio.channel_count, 1..=6);
         for (i, name) in audio.channel_layout.iter().enumerate() {
             report.one_of(&path.item("channel_layout", i), name, CHANNEL_NAMES);
         }
@@ -480,7 +476,7 @@ fn audio_stream(
             ("input_channel", mapping.input_channel),
             ("output_channel", mapping.output_channel),
         ] {
-            report.non_negative(&path.field(name), value.into());
+            report.non_negative(&path.field(name), value);
         }
         if let Some(count) = channel_count
             && mapping.output_channel >= count
@@ -551,7 +547,7 @@ fn text_stream(
                 attachment_keys,
             );
         }
-        report.non_negative(&path.field("input_track"), mapping.input_track.into());
+        report.non_negative(&path.field("input_track"), mapping.input_track);
         let input_cea = &mapping.input_cea_channel;
         if !input_cea.is_empty() {
             let field = path.field("input_cea_channel");
@@ -586,13 +582,6 @@ pub(super) fn attachment_key(
     attachment_keys: &HashSet<&str>,
 ) {
     if !attachment_keys.contains(key) {
-        report.invalid(
-            path,
-            format!(
-                "{} {} is not the key of any of the channel's input_attachments",
-                path.leaf(),
-                quoted(key)
-            ),
-        );
+        report.unknown_key(path, key, "key", "input_attachments");
     }
 }
