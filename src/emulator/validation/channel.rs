@@ -837,12 +837,9 @@ impl<'a> Check<'a> {
                 self.report.within(&path, value, 0.0..=1.0);
             }
             // 0 is the unset value, for which the default 1 applies.
-            let opacity = overlay.opacity;
-            if opacity != 0.0 && !(opacity > 0.0 && opacity <= 1.0) {
-                self.report.invalid(
-                    &path.field("opacity"),
-                    format!("opacity {opacity} must be greater than 0 and at most 1"),
-                );
+            if overlay.opacity != 0.0 {
+                self.report
+                    .positive_up_to(&path.field("opacity"), overlay.opacity, 1.0);
             }
         }
     }

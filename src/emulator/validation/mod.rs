@@ -425,6 +425,31 @@ impl Report {
         }
     }
 
+    /// Checks that a number is greater than 0 and at most `max`; whether it is.
+    fn positive_up_to(&mut self, path: &Path, value: f64, max: f64) -> bool {
+        let ok = value > 0.0 && value <= max;
+        if !ok {
+            self.invalid(
+                path,
+                format!(
+                    "{} {value} must be greater than 0 and at most {max}",
+                    path.leaf()
+                ),
+            );
+        }
+        ok
+    }
+
+    /// Checks that an integer is less than `limit`, which `limit_name` describes.
+    fn below(&mut self, path: &Path, value: i32, limit: i32, limit_name: &str) {
+        if value >= limit {
+            self.invalid(
+                path,
+                format!("{} {value} must be less than {limit_name}", path.leaf()),
+            );
+        }
+    }
+
     /// Checks an integer that defaults to a valid value when 0 (unset).
     fn defaulted_within(&mut self, path: &Path, value: i32, range: RangeInclusive<i32>) {
         if value != 0 {

@@ -13,7 +13,7 @@ use crate::v1::{Channel, Clip, DvrSession, clip};
 /// Which channel manifests a recording can use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Manifests {
-    /// Any manifest with a key.
+    /// Any manifest with a key (DVR sessions).
     Any,
     /// HLS manifests only (clips: "Only HLS manifests are supported", D-L2V).
     HlsOnly,
@@ -38,22 +38,14 @@ pub(super) fn clip(clip: &Clip, channel: &Channel, now: SystemTime) -> Vec<Field
             }
         }
     }
-    let list = root.field("clip_manifests");
-    only_one(
+    let keys = clip.clip_manifests.iter().map(|m| m.manifest_key.as_str());
+    source_manifests(
         &mut report,
-        &list,
-        clip.clip_manifests.len(),
-        "clip manifest",
+        &root.field("clip_manifests"),
+        &keys.collect::<Vec<_>>(),
+        channel,
+        Manifests::HlsOnly,
     );
-    for (i, manifest) in clip.clip_manifests.iter().enumerate() {
-        manifest_key(
-            &mut report,
-            &list.index(i).field("manifest_key"),
-            &manifest.manifest_key,
-            channel,
-            Manifests::HlsOnly,
-        );
-    }
     report.known_enum::<clip::OutputType>(
         &root.field("output_type"),
         clip.output_type,
@@ -66,17 +58,14 @@ pub(super) fn clip(clip: &Clip, channel: &Channel, now: SystemTime) -> Vec<Field
 pub(super) fn dvr_session(dvr: &DvrSession, channel: &Channel) -> Vec<FieldViolation> {
     let mut report = Report::default();
     let root = Path::root("dvr_session");
-    let list = root.field("dvr_manifests");
-    only_one(&mut report, &list, dvr.dvr_manifests.len(), "DVR manifest");
-    for (i, manifest) in dvr.dvr_manifests.iter().enumerate() {
-        manifest_key(
-            &mut report,
-            &list.index(i).field("manifest_key"),
-            &manifest.manifest_key,
-            channel,
-            Manifests::Any,
-        );
-    }
+    let keys = dvr.dvr_manifests.iter().map(|m| m.manifest_key.as_str());
+    source_manifests(
+        &mut report,
+        &root.field("dvr_manifests"),
+        &keys.collect::<Vec<_>>(),
+        channel,
+        Manifests::Any,
+    );
     let list = root.field("dvr_windows");
     if dvr.dvr_windows.is_empty() {
         report.required(&list);
@@ -110,9 +99,21 @@ pub(super) fn dvr_session(dvr: &DvrSession, channel: &Channel) -> Vec<FieldViola
     report.finish()
 }
 
-/// A REQUIRED list of which "currently only one … is allowed" (proto).
-fn only_one(report: &mut Report, list: &Path, len: usize, what: &str) {
-    match len {
+/// The REQUIRED list of source manifests of a recording, of which "currently only one … is
+/// allowed" (proto), given by their `manifest_key`s: each names one of the channel's
+/// manifests, of a type `usable` accepts.
+fn source_manifests(
+    report: &mut Report,
+    list: &Path,
+    keys: &[&str],
+    channel: &Channel,
+    usable: Manifests,
+) {
+    let what = match usable {
+        Manifests::Any => "DVR manifest",
+        Manifests::HlsOnly => "clip manifest",
+    };
+    match keys.len() {
         0 => report.required_as(list, &format!("exactly one {what}")),
         1 => {}
         n => report.invalid(
@@ -123,29 +124,27 @@ fn only_one(report: &mut Report, list: &Path, len: usize, what: &str) {
             ),
         ),
     }
-}
-
-/// A required `manifest_key`: the key of one of the channel's manifests, of a type `usable`
-/// accepts.
-fn manifest_key(report: &mut Report, path: &Path, key: &str, channel: &Channel, usable: Manifests) {
-    if !report.present(path, key, Presence::Required) {
-        return;
-    }
-    match channel.manifests.iter().find(|m| m.key == key) {
-        None => report.unknown_key(path, key, "key", "manifests"),
-        Some(manifest)
-            if usable == Manifests::HlsOnly && manifest.r#type != ManifestType::Hls as i32 =>
-        {
-            report.invalid(
-                path,
-                format!(
-                    "manifest_key {} names a manifest that is not HLS; clips support only HLS \
-                     manifests",
-                    quoted(key)
-                ),
-            );
+    for (i, key) in keys.iter().enumerate() {
+        let path = list.index(i).field("manifest_key");
+        if !report.present(&path, key, Presence::Required) {
+            continue;
         }
-        Some(_) => {}
+        match channel.manifests.iter().find(|m| m.key == *key) {
+            None => report.unknown_key(&path, key, "key", "manifests"),
+            Some(manifest)
+                if usable == Manifests::HlsOnly && manifest.r#type != ManifestType::Hls as i32 =>
+            {
+                report.invalid(
+                    &path,
+                    format!(
+                        "manifest_key {} names a manifest that is not HLS; clips support only \
+                         HLS manifests",
+                        quoted(key)
+                    ),
+                );
+            }
+            Some(_) => {}
+        }
     }
 }
 

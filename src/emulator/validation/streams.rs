@@ -146,48 +146,47 @@ struct VideoSettings<'a> {
     choices: Vec<(&'static str, &'a str, &'static [&'static str])>,
 }
 
-impl<'a> From<&'a H264CodecSettings> for VideoSettings<'a> {
-    fn from(s: &'a H264CodecSettings) -> Self {
+/// Builds [`VideoSettings`] from H.264 or H.265 settings, whose shared fields have the same
+/// names (`$gop_module` is the module of the codec's `GopMode`).
+macro_rules! video_settings {
+    ($settings:expr, $limits:expr, $gop_module:ident, $choices:expr) => {{
+        let s = $settings;
         VideoSettings {
-            limits: &H264,
+            limits: $limits,
             width: s.width_pixels,
             height: s.height_pixels,
             frame_rate: s.frame_rate,
             bitrate_bps: s.bitrate_bps,
             gop: s.gop_mode.as_ref().map(|gop| match gop {
-                h264_codec_settings::GopMode::GopFrameCount(n) => Gop::Frames(*n),
-                h264_codec_settings::GopMode::GopDuration(d) => Gop::Duration(d),
+                $gop_module::GopMode::GopFrameCount(n) => Gop::Frames(*n),
+                $gop_module::GopMode::GopDuration(d) => Gop::Duration(d),
             }),
             vbv_size_bits: s.vbv_size_bits,
             vbv_fullness_bits: s.vbv_fullness_bits,
             b_frame_count: s.b_frame_count,
             aq_strength: s.aq_strength,
-            choices: vec![
+            choices: $choices,
+        }
+    }};
+}
+
+impl<'a> From<&'a H264CodecSettings> for VideoSettings<'a> {
+    fn from(s: &'a H264CodecSettings) -> Self {
+        video_settings!(
+            s,
+            &H264,
+            h264_codec_settings,
+            vec![
                 ("entropy_coder", &s.entropy_coder, &["cavlc", "cabac"]),
                 ("profile", &s.profile, &["baseline", "main", "high"]),
-            ],
-        }
+            ]
+        )
     }
 }
 
 impl<'a> From<&'a H265CodecSettings> for VideoSettings<'a> {
     fn from(s: &'a H265CodecSettings) -> Self {
-        VideoSettings {
-            limits: &H265,
-            width: s.width_pixels,
-            height: s.height_pixels,
-            frame_rate: s.frame_rate,
-            bitrate_bps: s.bitrate_bps,
-            gop: s.gop_mode.as_ref().map(|gop| match gop {
-                h265_codec_settings::GopMode::GopFrameCount(n) => Gop::Frames(*n),
-                h265_codec_settings::GopMode::GopDuration(d) => Gop::Duration(d),
-            }),
-            vbv_size_bits: s.vbv_size_bits,
-            vbv_fullness_bits: s.vbv_fullness_bits,
-            b_frame_count: s.b_frame_count,
-            aq_strength: s.aq_strength,
-            choices: Vec::new(),
-        }
+        video_settings!(s, &H265, h265_codec_settings, Vec::new())
     }
 }
 
@@ -295,14 +294,13 @@ fn video_settings(report: &mut Report, path: &Path, s: &VideoSettings<'_>) -> Op
     }
     if let Some(Gop::Frames(frames)) = s.gop
         && GOP_FRAME_COUNT.contains(&frames)
-        && s.b_frame_count >= frames
     {
-        report.invalid(
+        let limit = format!("gop_frame_count {frames}");
+        report.below(
             &path.field("b_frame_count"),
-            format!(
-                "b_frame_count {} must be less than gop_frame_count {frames}",
-                s.b_frame_count
-            ),
+            s.b_frame_count,
+            frames,
+            &limit,
         );
     }
     report.within(&path.field("aq_strength"), s.aq_strength, 0.0..=1.0);
@@ -322,17 +320,8 @@ fn frame_rate(report: &mut Report, path: &Path, value: f64, limits: &CodecLimits
             &format!("a frame rate greater than 0 and at most {max}"),
         );
         false
-    } else if !(value > 0.0 && value <= max) {
-        report.invalid(
-            path,
-            format!(
-                "{} {value} must be greater than 0 and at most {max}",
-                path.leaf()
-            ),
-        );
-        false
     } else {
-        true
+        report.positive_up_to(path, value, max)
     }
 }
 
@@ -478,15 +467,13 @@ fn audio_stream(
         ] {
             report.non_negative(&path.field(name), value);
         }
-        if let Some(count) = channel_count
-            && mapping.output_channel >= count
-        {
-            report.invalid(
+        if let Some(count) = channel_count {
+            let limit = format!("the audio stream's channel_count {count}");
+            report.below(
                 &path.field("output_channel"),
-                format!(
-                    "output_channel {} must be less than the channel_count {count} of the audio stream",
-                    mapping.output_channel
-                ),
+                mapping.output_channel,
+                count,
+                &limit,
             );
         }
         match track_of_input

@@ -71,34 +71,30 @@ fn video() -> impl Strategy<Value = ElementaryStream> {
     )
         .prop_map(
             |(key, h265, (width, height, rate, bitrate), gop, (b_frames, aq, text))| {
+                // The two codecs share these fields' names.
+                macro_rules! settings {
+                    ($settings:ident, $gop_module:ident) => {
+                        $settings {
+                            width_pixels: width,
+                            height_pixels: height,
+                            frame_rate: rate,
+                            bitrate_bps: bitrate,
+                            b_frame_count: b_frames,
+                            aq_strength: aq,
+                            gop_mode: gop.map(|gop| match gop {
+                                Gop::Frames(n) => $gop_module::GopMode::GopFrameCount(n),
+                                Gop::Duration(d) => $gop_module::GopMode::GopDuration(d),
+                            }),
+                            ..Default::default()
+                        }
+                    };
+                }
                 let codec = if h265 {
-                    CodecSettings::H265(H265CodecSettings {
-                        width_pixels: width,
-                        height_pixels: height,
-                        frame_rate: rate,
-                        bitrate_bps: bitrate,
-                        b_frame_count: b_frames,
-                        aq_strength: aq,
-                        gop_mode: gop.map(|gop| match gop {
-                            Gop::Frames(n) => h265_codec_settings::GopMode::GopFrameCount(n),
-                            Gop::Duration(d) => h265_codec_settings::GopMode::GopDuration(d),
-                        }),
-                        ..Default::default()
-                    })
+                    CodecSettings::H265(settings!(H265CodecSettings, h265_codec_settings))
                 } else {
                     CodecSettings::H264(H264CodecSettings {
-                        width_pixels: width,
-                        height_pixels: height,
-                        frame_rate: rate,
-                        bitrate_bps: bitrate,
-                        b_frame_count: b_frames,
-                        aq_strength: aq,
                         profile: text,
-                        gop_mode: gop.map(|gop| match gop {
-                            Gop::Frames(n) => h264_codec_settings::GopMode::GopFrameCount(n),
-                            Gop::Duration(d) => h264_codec_settings::GopMode::GopDuration(d),
-                        }),
-                        ..Default::default()
+                        ..settings!(H264CodecSettings, h264_codec_settings)
                     })
                 };
                 ElementaryStream {

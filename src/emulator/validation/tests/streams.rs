@@ -544,7 +544,10 @@ fn audio_mappings() {
         &["input_key is required"],
         &["input_track -1", "must not be negative"],
         &["input_channel -1"],
-        &["output_channel 2", "less than the channel_count 2"],
+        &[
+            "output_channel 2",
+            "must be less than the audio stream's channel_count 2",
+        ],
         &[
             "input_track 2 differs from input_track 1",
             "channel.elementary_streams[1].audio_stream.mapping[0]",
