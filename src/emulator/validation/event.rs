@@ -44,7 +44,9 @@ pub(super) fn check(
             }
         }
         Some(Task::AdBreak(task)) => {
-            // "Must be greater than 0" without "if specified" (unlike the slate): required.
+            // The proto says "Must be greater than 0" without "if specified" (unlike the
+            // slate), and so does spec §2.3's list of rules: required. (The spec's state
+            // machine also mentions ad breaks without a duration; we follow the proto.)
             let path = root.field("ad_break").field("duration");
             match &task.duration {
                 None => report.required_as(&path, "a duration greater than 0s"),

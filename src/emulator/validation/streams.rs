@@ -105,7 +105,8 @@ const H264: CodecLimits = CodecLimits {
     dimensions: Presence::Required,
 };
 
-/// H.265 limits (proto `H265CodecSettings`).
+/// H.265 limits (proto `H265CodecSettings`). Spec §2.2 says "other limits as H264", but the
+/// proto makes the dimensions OPTIONAL (left 0, they follow the input): we follow the proto.
 const H265: CodecLimits = CodecLimits {
     max_frame_rate: 120.0,
     dimensions: Presence::Optional,
@@ -451,9 +452,9 @@ fn audio_stream(
             n => n,
         })
     };
-    // "All mappings in the same AudioStream must have the same input track" (proto); read
-    // per input (*inferred*): different inputs may carry the audio on different tracks.
-    let mut track_of_input: Vec<(&str, i32, Path)> = Vec::new();
+    // "All mappings in the same AudioStream must have the same input track" (proto), taken
+    // literally: even mappings of different inputs.
+    let first_track = audio.mapping.first().map(|m| m.input_track);
     for (i, mapping) in audio.mapping.iter().enumerate() {
         let path = path.item("mapping", i);
         let key = path.field("input_key");
@@ -476,20 +477,17 @@ fn audio_stream(
                 &limit,
             );
         }
-        match track_of_input
-            .iter()
-            .find(|(input, ..)| *input == mapping.input_key)
+        if let Some(first) = first_track
+            && mapping.input_track != first
         {
-            Some((_, track, first)) if *track != mapping.input_track => report.invalid(
+            report.invalid(
                 &path.field("input_track"),
                 format!(
-                    "input_track {} differs from input_track {track} of {first}; all mappings of \
-                     an audio stream for the same input must use the same input track",
+                    "input_track {} differs from input_track {first} of mapping[0]; all \
+                     mappings of an audio stream must use the same input track",
                     mapping.input_track
                 ),
-            ),
-            Some(_) => {}
-            None => track_of_input.push((&mapping.input_key, mapping.input_track, path)),
+            );
         }
     }
 }

@@ -523,7 +523,6 @@ fn audio_mappings() {
             mapping("my-input", 1, 0, 0),
             mapping("other", 1, 1, 1),
             mapping("", -1, -1, 2),
-            mapping("my-input", 2, 1, 1),
         ];
     });
     let fields = [
@@ -532,7 +531,7 @@ fn audio_mappings() {
         "mapping[2].input_track",
         "mapping[2].input_channel",
         "mapping[2].output_channel",
-        "mapping[3].input_track",
+        "mapping[2].input_track",
     ]
     .map(audio_field);
     assert_fields(&violations, &fields.each_ref().map(String::as_str));
@@ -549,13 +548,27 @@ fn audio_mappings() {
             "must be less than the audio stream's channel_count 2",
         ],
         &[
-            "input_track 2 differs from input_track 1",
-            "channel.elementary_streams[1].audio_stream.mapping[0]",
+            "input_track -1 differs from input_track 1 of mapping[0]",
+            "same input track",
         ],
     ];
     for ((violation, field), fragments) in violations.iter().zip(&fields).zip(expected) {
         assert_violation(violation, field, fragments);
     }
+    // Mappings of two inputs share the track too (the proto says "all mappings").
+    let violations = check_channel(|c| {
+        c.input_attachments.push(InputAttachment {
+            key: "backup".into(),
+            input: BACKUP_INPUT.into(),
+            ..Default::default()
+        });
+        audio_of(c, 1).mapping = vec![mapping("my-input", 0, 0, 0), mapping("backup", 2, 0, 0)];
+    });
+    assert_only(
+        &violations,
+        &audio_field("mapping[1].input_track"),
+        &["input_track 2 differs from input_track 0"],
+    );
 }
 
 #[test]
