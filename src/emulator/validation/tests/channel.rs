@@ -368,6 +368,15 @@ fn mux_stream_keys_and_references() {
             "not the key of any of the channel's mux_streams",
         ],
     );
+    let violations = check_channel(|c| {
+        c.mux_streams[0].key.clear();
+        c.manifests.clear();
+    });
+    assert_only(
+        &violations,
+        "channel.mux_streams[0].key",
+        &["key is required"],
+    );
     let violations = check_channel(|c| c.mux_streams[0].elementary_streams = vec!["es_vid".into()]);
     assert_only(
         &violations,
