@@ -778,20 +778,15 @@ impl<'a> Check<'a> {
                 }
                 Some(_) => {}
             }
-            // The key source and the mode have no REQUIRED annotation, but an encryption
-            // without keys or without a mode cannot work (*inferred*).
-            let source = path.field("secret_manager_key_source");
-            match &encryption.secret_source {
-                None => self.report.required_as(
-                    &source,
-                    "the Secret Manager secret version holding the keys",
-                ),
-                Some(SecretSource::SecretManagerKeySource(secret)) => self.report.secret_version(
-                    &source.field("secret_version"),
-                    &secret.secret_version,
-                    Presence::Required,
-                ),
-            }
+            self.report.key_source(
+                &path,
+                encryption
+                    .secret_source
+                    .as_ref()
+                    .map(|SecretSource::SecretManagerKeySource(s)| s),
+            );
+            // The mode has no REQUIRED annotation, but an encryption without one cannot work
+            // (*inferred*).
             match &encryption.encryption_mode {
                 None => self.report.invalid(
                     &path,

@@ -1,9 +1,7 @@
 //! Event validation (spec §2.3).
 
-use std::collections::HashSet;
 use std::time::SystemTime;
 
-use super::streams::attachment_key;
 use super::{
     AssetUse, FieldViolation, NANOS_PER_SECOND, Path, Presence, References, Report, Sign,
     asset_reference, format_duration, format_timestamp, system_time_nanos,
@@ -34,13 +32,13 @@ pub(super) fn check(
         ),
         Some(Task::InputSwitch(task)) => {
             let path = root.field("input_switch").field("input_key");
-            if report.present(&path, &task.input_key, Presence::Required) {
-                let keys: HashSet<&str> = channel
+            if report.present(&path, &task.input_key, Presence::Required)
+                && !channel
                     .input_attachments
                     .iter()
-                    .map(|a| a.key.as_str())
-                    .collect();
-                attachment_key(&mut report, &path, &task.input_key, &keys);
+                    .any(|a| a.key == task.input_key)
+            {
+                report.unknown_key(&path, &task.input_key, "key", "input_attachments");
             }
         }
         Some(Task::AdBreak(task)) => {
@@ -151,17 +149,12 @@ fn update_encryptions(
         {
             report.unknown_key(&id, &update.id, "id", "encryptions");
         }
-        // An update without new keys changes nothing (*inferred*: required).
-        let source = path.field("secret_manager_key_source");
-        match &update.secret_source {
-            None => {
-                report.required_as(&source, "the Secret Manager secret version of the new keys")
-            }
-            Some(SecretSource::SecretManagerKeySource(secret)) => report.secret_version(
-                &source.field("secret_version"),
-                &secret.secret_version,
-                Presence::Required,
-            ),
-        }
+        report.key_source(
+            &path,
+            update
+                .secret_source
+                .as_ref()
+                .map(|SecretSource::SecretManagerKeySource(s)| s),
+        );
     }
 }

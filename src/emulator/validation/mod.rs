@@ -35,7 +35,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use prost_types::{Duration, Timestamp};
 
 use crate::names::{AssetName, LocationName, NameError, SecretVersionName, validate_key};
-use crate::v1::asset;
+use crate::v1::{asset, encryption};
 
 #[cfg_attr(
     not(test),
@@ -639,6 +639,21 @@ impl Report {
     fn secret_version(&mut self, path: &Path, value: &str, presence: Presence) {
         if self.present(path, value, presence) {
             self.name::<SecretVersionName>(path, value);
+        }
+    }
+
+    /// Checks the required `secret_manager_key_source` of an encryption or an encryption
+    /// update: the Secret Manager version holding the keys. The proto does not mark it
+    /// REQUIRED, but keys must come from somewhere (*inferred*).
+    fn key_source(&mut self, path: &Path, source: Option<&encryption::SecretManagerSource>) {
+        let path = path.field("secret_manager_key_source");
+        match source {
+            None => self.required_as(&path, "the Secret Manager secret version of the keys"),
+            Some(source) => self.secret_version(
+                &path.field("secret_version"),
+                &source.secret_version,
+                Presence::Required,
+            ),
         }
     }
 
