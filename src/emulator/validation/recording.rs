@@ -75,24 +75,13 @@ pub(super) fn dvr_session(dvr: &DvrSession, channel: &Channel) -> Vec<FieldViola
         match &window.kind {
             None => report.invalid(&path, "time_interval must be set"),
             Some(WindowKind::TimeInterval(interval)) => {
-                let path = path.field("time_interval");
-                let times = [
-                    ("start_time", &interval.start_time),
-                    ("end_time", &interval.end_time),
-                ]
-                .map(|(name, time)| optional_time(&mut report, &path.field(name), time.as_ref()));
-                if let [Some(start), Some(end)] = times
-                    && start >= end
-                {
-                    report.invalid(
-                        &path.field("end_time"),
-                        format!(
-                            "end_time {} must be after start_time {}",
-                            format_timestamp(end),
-                            format_timestamp(start)
-                        ),
-                    );
-                }
+                time_range(
+                    &mut report,
+                    &path.field("time_interval"),
+                    ["start_time", "end_time"],
+                    [interval.start_time.as_ref(), interval.end_time.as_ref()],
+                    Presence::Optional,
+                );
             }
         }
     }
@@ -148,41 +137,51 @@ fn source_manifests(
     }
 }
 
-/// A timestamp that may be unset; its time in nanoseconds, if set and valid.
-fn optional_time(report: &mut Report, path: &Path, time: Option<&Timestamp>) -> Option<i128> {
-    report.timestamp(path, time?)
+/// Checks a time range given by fields `names` (start, end) of the message at `path`: each
+/// end present as `presence` says and a valid timestamp, the start before the end; the
+/// valid ends, in nanoseconds since the Unix epoch.
+fn time_range(
+    report: &mut Report,
+    path: &Path,
+    names: [&str; 2],
+    times: [Option<&Timestamp>; 2],
+    presence: Presence,
+) -> [Option<i128>; 2] {
+    let mut valid = [None, None];
+    for ((slot, name), time) in valid.iter_mut().zip(names).zip(times) {
+        let field = path.field(name);
+        match time {
+            Some(time) => *slot = report.timestamp(&field, time),
+            None if presence == Presence::Required => report.required(&field),
+            None => {}
+        }
+    }
+    let [start_name, end_name] = names;
+    if let [Some(start), Some(end)] = valid
+        && start >= end
+    {
+        report.invalid(
+            &path.field(end_name),
+            format!(
+                "{end_name} {} must be after {start_name} {}",
+                format_timestamp(end),
+                format_timestamp(start)
+            ),
+        );
+    }
+    valid
 }
 
 /// A clip's time slice: both ends required, mark-in before mark-out, all in the past
 /// (D-L2V: "Only past content can be clipped").
 fn time_slice(report: &mut Report, path: &Path, slice: &clip::TimeSlice, now: i128) {
-    let times = [
-        ("markin_time", &slice.markin_time),
-        ("markout_time", &slice.markout_time),
-    ]
-    .map(|(name, time)| {
-        let path = path.field(name);
-        match time {
-            None => {
-                report.required(&path);
-                None
-            }
-            Some(time) => report.timestamp(&path, time),
-        }
-    });
-    let [markin, markout] = times;
-    if let (Some(markin), Some(markout)) = (markin, markout)
-        && markin >= markout
-    {
-        report.invalid(
-            &path.field("markout_time"),
-            format!(
-                "markout_time {} must be after markin_time {}",
-                format_timestamp(markout),
-                format_timestamp(markin)
-            ),
-        );
-    }
+    let [markin, markout] = time_range(
+        report,
+        path,
+        ["markin_time", "markout_time"],
+        [slice.markin_time.as_ref(), slice.markout_time.as_ref()],
+        Presence::Required,
+    );
     // The later end decides; mark-in only when there is no valid mark-out.
     let latest = match (markin, markout) {
         (_, Some(markout)) => Some(("markout_time", markout)),
