@@ -861,34 +861,29 @@ fn sprite_sheet_rules() {
             nanos: 500_000_000,
         });
     });
-    let fields = [
-        "format",
-        "file_prefix",
-        "sprite_width_pixels",
-        "sprite_height_pixels",
-        "column_count",
-        "row_count",
-        "quality",
-        "interval",
-    ]
-    .map(|f| format!("{field}.{f}"));
-    assert_fields(&violations, &fields.each_ref().map(String::as_str));
-    let expected: [&[&str]; 8] = [
-        &["format \"png\"", "must be jpeg"],
-        &["file_prefix is required"],
+    assert_each(
+        &violations,
+        &format!("{field}."),
         &[
-            "sprite_width_pixels is required",
-            "even number of at least 2",
+            ("format", &["format \"png\"", "must be jpeg"]),
+            ("file_prefix", &["file_prefix is required"]),
+            (
+                "sprite_width_pixels",
+                &[
+                    "sprite_width_pixels is required",
+                    "even number of at least 2",
+                ],
+            ),
+            (
+                "sprite_height_pixels",
+                &["sprite_height_pixels 35", "even number"],
+            ),
+            ("column_count", &["column_count 11", "within [1, 10]"]),
+            ("row_count", &["row_count -1", "within [1, 10]"]),
+            ("quality", &["quality 101", "within [1, 100]"]),
+            ("interval", &["interval 0.500s", "within [1s, 3600s]"]),
         ],
-        &["sprite_height_pixels 35", "even number"],
-        &["column_count 11", "within [1, 10]"],
-        &["row_count -1", "within [1, 10]"],
-        &["quality 101", "within [1, 100]"],
-        &["interval 0.500s", "within [1s, 3600s]"],
-    ];
-    for ((violation, field), fragments) in violations.iter().zip(&fields).zip(expected) {
-        assert_violation(violation, field, fragments);
-    }
+    );
     let violations = check_full(|c| {
         let copy = c.sprite_sheets[0].clone();
         c.sprite_sheets.push(copy);

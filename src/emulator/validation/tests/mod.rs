@@ -302,6 +302,27 @@ pub(super) fn assert_fields(violations: &[FieldViolation], fields: &[&str]) {
     assert_eq!(found, fields, "{violations:#?}");
 }
 
+/// Asserts the violations, in order: for each, the field `{prefix}{suffix}` and fragments of
+/// the description, as [`assert_violation`] describes.
+#[track_caller]
+pub(super) fn assert_each(
+    violations: &[FieldViolation],
+    prefix: &str,
+    expected: &[(&str, &[&str])],
+) {
+    let fields: Vec<String> = expected
+        .iter()
+        .map(|(suffix, _)| format!("{prefix}{suffix}"))
+        .collect();
+    assert_fields(
+        violations,
+        &fields.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    for ((violation, field), (_, fragments)) in violations.iter().zip(&fields).zip(expected) {
+        assert_violation(violation, field, fragments);
+    }
+}
+
 /// Asserts that there is exactly one violation, a missing reference to `name` at `field`.
 #[track_caller]
 pub(super) fn assert_missing(violations: &[FieldViolation], field: &str, name: &str) {

@@ -281,27 +281,27 @@ fn h264_other_settings() {
         h.entropy_coder = "CABAC".into();
         h.profile = "extended".into();
     });
-    let fields = [
-        "vbv_size_bits",
-        "vbv_fullness_bits",
-        "b_frame_count",
-        "aq_strength",
-        "entropy_coder",
-        "profile",
-    ]
-    .map(h264_field);
-    assert_fields(&violations, &fields.each_ref().map(String::as_str));
-    let expected: [&[&str]; 6] = [
-        &["vbv_size_bits -1", "must not be negative"],
-        &["vbv_fullness_bits -2"],
-        &["b_frame_count -3"],
-        &["aq_strength 1.5", "within [0, 1]"],
-        &["entropy_coder \"CABAC\"", "cavlc or cabac"],
-        &["profile \"extended\"", "baseline, main or high"],
-    ];
-    for ((violation, field), fragments) in violations.iter().zip(&fields).zip(expected) {
-        assert_violation(violation, field, fragments);
-    }
+    assert_each(
+        &violations,
+        "channel.elementary_streams[0].video_stream.h264.",
+        &[
+            (
+                "vbv_size_bits",
+                &["vbv_size_bits -1", "must not be negative"],
+            ),
+            ("vbv_fullness_bits", &["vbv_fullness_bits -2"]),
+            ("b_frame_count", &["b_frame_count -3"]),
+            ("aq_strength", &["aq_strength 1.5", "within [0, 1]"]),
+            (
+                "entropy_coder",
+                &["entropy_coder \"CABAC\"", "cavlc or cabac"],
+            ),
+            (
+                "profile",
+                &["profile \"extended\"", "baseline, main or high"],
+            ),
+        ],
+    );
     let violations = check_h264(|h| {
         h.gop_mode = Some(h264_codec_settings::GopMode::GopFrameCount(60));
         h.b_frame_count = 60;
@@ -467,25 +467,26 @@ fn audio_settings() {
         audio.channel_layout = vec!["fl".into(), "rear".into()];
         audio.sample_rate_hertz = -48_000;
     });
-    let fields = [
-        "codec",
-        "bitrate_bps",
-        "channel_count",
-        "channel_layout[1]",
-        "sample_rate_hertz",
-    ]
-    .map(audio_field);
-    assert_fields(&violations, &fields.each_ref().map(String::as_str));
-    let expected: [&[&str]; 5] = [
-        &["codec \"mp3\"", "must be aac"],
-        &["bitrate_bps 10000001", "within [1, 10000000]"],
-        &["channel_count 7", "within [1, 6]"],
-        &["channel_layout \"rear\"", "fl, fr, sl, sr, fc or lfe"],
-        &["sample_rate_hertz -48000", "greater than 0"],
-    ];
-    for ((violation, field), fragments) in violations.iter().zip(&fields).zip(expected) {
-        assert_violation(violation, field, fragments);
-    }
+    assert_each(
+        &violations,
+        "channel.elementary_streams[1].audio_stream.",
+        &[
+            ("codec", &["codec \"mp3\"", "must be aac"]),
+            (
+                "bitrate_bps",
+                &["bitrate_bps 10000001", "within [1, 10000000]"],
+            ),
+            ("channel_count", &["channel_count 7", "within [1, 6]"]),
+            (
+                "channel_layout[1]",
+                &["channel_layout \"rear\"", "fl, fr, sl, sr, fc or lfe"],
+            ),
+            (
+                "sample_rate_hertz",
+                &["sample_rate_hertz -48000", "greater than 0"],
+            ),
+        ],
+    );
     let violations = check_channel(|c| audio_of(c, 1).bitrate_bps = 0);
     assert_only(
         &violations,
@@ -525,36 +526,39 @@ fn audio_mappings() {
             mapping("", -1, -1, 2),
         ];
     });
-    let fields = [
-        "mapping[1].input_key",
-        "mapping[2].input_key",
-        "mapping[2].input_track",
-        "mapping[2].input_channel",
-        "mapping[2].output_channel",
-        "mapping[2].input_track",
-    ]
-    .map(audio_field);
-    assert_fields(&violations, &fields.each_ref().map(String::as_str));
-    let expected: [&[&str]; 6] = [
+    assert_each(
+        &violations,
+        "channel.elementary_streams[1].audio_stream.",
         &[
-            "input_key \"other\"",
-            "not the key of any of the channel's input_attachments",
+            (
+                "mapping[1].input_key",
+                &[
+                    "input_key \"other\"",
+                    "not the key of any of the channel's input_attachments",
+                ],
+            ),
+            ("mapping[2].input_key", &["input_key is required"]),
+            (
+                "mapping[2].input_track",
+                &["input_track -1", "must not be negative"],
+            ),
+            ("mapping[2].input_channel", &["input_channel -1"]),
+            (
+                "mapping[2].output_channel",
+                &[
+                    "output_channel 2",
+                    "must be less than the audio stream's channel_count 2",
+                ],
+            ),
+            (
+                "mapping[2].input_track",
+                &[
+                    "input_track -1 differs from input_track 1 of mapping[0]",
+                    "same input track",
+                ],
+            ),
         ],
-        &["input_key is required"],
-        &["input_track -1", "must not be negative"],
-        &["input_channel -1"],
-        &[
-            "output_channel 2",
-            "must be less than the audio stream's channel_count 2",
-        ],
-        &[
-            "input_track -1 differs from input_track 1 of mapping[0]",
-            "same input track",
-        ],
-    ];
-    for ((violation, field), fragments) in violations.iter().zip(&fields).zip(expected) {
-        assert_violation(violation, field, fragments);
-    }
+    );
     // Mappings of two inputs share the track too (the proto says "all mappings").
     let violations = check_channel(|c| {
         c.input_attachments.push(InputAttachment {
