@@ -146,7 +146,7 @@ struct Check<'a> {
     encryption_ids: HashSet<&'a str>,
 }
 
-/// Validates a channel (see [`super::channel`]).
+/// Validates a channel (see [`super::channel()`]).
 pub(super) fn check(channel: &Channel, refs: &dyn References) -> Vec<FieldViolation> {
     let mut check = Check {
         channel,

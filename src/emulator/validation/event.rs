@@ -14,7 +14,7 @@ use crate::v1::{Channel, Event};
 /// How far ahead of now a scheduled event must be (proto `Event.execution_time`).
 const MIN_LEAD_TIME: i128 = 10 * NANOS_PER_SECOND;
 
-/// Validates an event (see [`super::event`]).
+/// Validates an event (see [`super::event()`]).
 pub(super) fn check(
     event: &Event,
     channel: &Channel,

@@ -18,7 +18,7 @@ const LUFS: std::ops::RangeInclusive<f64> = -24.0..=0.0;
 /// The tiers of H.265 input, which only SRT carries (D-QUOTA "General limits").
 const H265_TIERS: &[Tier] = &[Tier::SdH265, Tier::HdH265, Tier::UhdH265];
 
-/// Validates an input (see [`super::input`]).
+/// Validates an input (see [`super::input()`]).
 pub(super) fn input(input: &Input) -> Vec<FieldViolation> {
     let mut report = Report::default();
     let root = Path::root("input");
@@ -112,7 +112,7 @@ fn cidr_problem(value: &str) -> Option<String> {
     }
 }
 
-/// Validates an asset (see [`super::asset`]).
+/// Validates an asset (see [`super::asset()`]).
 pub(super) fn asset(asset: &Asset) -> Vec<FieldViolation> {
     let mut report = Report::default();
     let root = Path::root("asset");
@@ -143,7 +143,7 @@ pub(super) fn asset(asset: &Asset) -> Vec<FieldViolation> {
     report.finish()
 }
 
-/// Validates a pool (see [`super::pool`]).
+/// Validates a pool (see [`super::pool()`]).
 pub(super) fn pool(pool: &Pool) -> Vec<FieldViolation> {
     let mut report = Report::default();
     let Some(config) = &pool.network_config else {

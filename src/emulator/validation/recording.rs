@@ -19,7 +19,7 @@ enum Manifests {
     HlsOnly,
 }
 
-/// Validates a clip (see [`super::clip`]).
+/// Validates a clip (see [`super::clip()`]).
 pub(super) fn clip(clip: &Clip, channel: &Channel, now: SystemTime) -> Vec<FieldViolation> {
     let mut report = Report::default();
     let root = Path::root("clip");
@@ -54,7 +54,7 @@ pub(super) fn clip(clip: &Clip, channel: &Channel, now: SystemTime) -> Vec<Field
     report.finish()
 }
 
-/// Validates a DVR session (see [`super::dvr_session`]).
+/// Validates a DVR session (see [`super::dvr_session()`]).
 pub(super) fn dvr_session(dvr: &DvrSession, channel: &Channel) -> Vec<FieldViolation> {
     let mut report = Report::default();
     let root = Path::root("dvr_session");
