@@ -172,7 +172,7 @@ pub(super) fn tokenize(src: &str) -> Result<Vec<Token>, FilterError> {
             while let Some((i, n)) = chars.next_if(|&(_, n)| is_text_char(n)) {
                 end = i + n.len_utf8();
             }
-            let text = &src[start..end];
+            let text = src.get(start..end).unwrap_or_default();
             let tok = match text {
                 "AND" => Tok::And,
                 "OR" => Tok::Or,

@@ -19,7 +19,9 @@
 //!   says not to offer ordering on enums and booleans, so `<` and friends are errors there.
 //! * Timestamps: all comparators against an RFC 3339 string (`create_time > "2024-01-01T00:00:00Z"`,
 //!   fractional seconds and offsets allowed; parsed by `prost_types::Timestamp`'s `FromStr`,
-//!   which also accepts a bare date as midnight UTC). `:` means `=`.
+//!   already a dependency, which is a little more lenient than RFC 3339: a bare date is
+//!   midnight UTC and a missing offset means UTC). `:` means `=`. The right side is always
+//!   a literal: `update_time > create_time` compares with the text "create_time" (an error).
 //! * Maps (`labels`): `labels:KEY` and `labels.KEY:*` test for the key, `labels.KEY = "v"`
 //!   (and the other comparators) compare its value, `labels.KEY:v` means `labels.KEY = v`
 //!   as in AIP-160's `m.foo:42`, and `labels:*` means "has any label".
@@ -47,14 +49,14 @@
 //! # Why a hand-written parser
 //!
 //! The `aip-160` crate (0.2.0) was evaluated. It parses the whole EBNF (AND/OR/NOT/`-`,
-//! sequences, has, functions, escapes), limits nesting, and did not panic on the inputs
-//! tried, and its only dependency (`thiserror`) is already in our lock file. But its syntax
+//! sequences, has, functions, escapes), limits nesting, did not panic on the inputs tried
+//! during the evaluation, and its only dependency (`thiserror`) is already in our lock file. But its syntax
 //! tree carries no source positions, so an unknown field or a wrong-typed value could not
 //! be reported with a column, which the server's `BadRequest` answers need; its depth error
 //! has no position either; it rejects `NOT(a)` and `a AND(b)` (keywords need whitespace
 //! after them), and it is a young single-maintainer crate (seven releases, five of them on
 //! one day). The grammar is small, so this module has its own lexer and recursive-descent
-//! parser (about 500 lines) that keeps byte offsets on every token, and we own the error
+//! parser (about 600 lines with their docs) that keeps byte offsets on every token, and we own the error
 //! wording.
 
 // The emulator core that calls `Filter` and `OrderBy` is written in parallel; until it is
@@ -327,24 +329,61 @@ fn shorten(text: &str) -> Cow<'_, str> {
 }
 
 /// The fuzzing entry point (see `fuzz/`): parses `text` as a filter and as an order_by for
-/// every resource type and evaluates what parses on default values. Must never panic.
+/// every resource type and uses what parses on a default and a populated value. Must never
+/// panic.
 #[cfg(fuzzing)]
 pub(crate) fn fuzz(text: &str) {
-    fn one<T: Filterable + Default>(text: &str) {
-        let item = T::default();
+    fn one<T: Filterable + Default>(text: &str, sample: &T) {
+        let empty = T::default();
         if let Ok(filter) = Filter::<T>::parse(text) {
-            let _ = filter.matches(&item);
+            let _ = filter.matches(&empty);
+            let _ = filter.matches(sample);
         }
         if let Ok(order) = OrderBy::<T>::parse(text) {
             let _ = order.is_default();
-            let _ = order.compare(&item, &item);
+            let _ = order.compare(&empty, sample);
+            let _ = order.compare(sample, sample);
         }
     }
-    one::<crate::v1::Channel>(text);
-    one::<crate::v1::Input>(text);
-    one::<crate::v1::Event>(text);
-    one::<crate::v1::Clip>(text);
-    one::<crate::v1::DvrSession>(text);
-    one::<crate::v1::Asset>(text);
-    one::<crate::longrunning::Operation>(text);
+    let time = Some(prost_types::Timestamp {
+        seconds: 1_700_000_000,
+        nanos: 5,
+    });
+    let labels: HashMap<String, String> = [("env", "prod"), ("empty", "")]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let channel = crate::v1::Channel {
+        name: "projects/p/locations/l/channels/c".into(),
+        create_time: time,
+        labels: labels.clone(),
+        streaming_state: 1,
+        active_input: "i".into(),
+        ..Default::default()
+    };
+    let event = crate::v1::Event {
+        execution_time: time,
+        execute_now: true,
+        state: 1,
+        labels,
+        ..Default::default()
+    };
+    let metadata = crate::v1::OperationMetadata {
+        create_time: time,
+        target: channel.name.clone(),
+        verb: "start".into(),
+        ..Default::default()
+    };
+    let operation = crate::longrunning::Operation {
+        name: "projects/p/locations/l/operations/o".into(),
+        metadata: prost_types::Any::from_msg(&metadata).ok(),
+        ..Default::default()
+    };
+    one(text, &channel);
+    one(text, &crate::v1::Input::default());
+    one(text, &event);
+    one(text, &crate::v1::Clip::default());
+    one(text, &crate::v1::DvrSession::default());
+    one(text, &crate::v1::Asset::default());
+    one(text, &operation);
 }

@@ -259,7 +259,7 @@ impl Parser<'_> {
         }))
     }
 
-    /// The right side of `op` (or a function argument when `op` is `None`-like `Eq`).
+    /// The right side of `op`; function arguments pass `Eq`, which only shapes messages.
     fn arg(&mut self, op: Comparator) -> Result<Arg, FilterError> {
         let after = || format!("expected a value after `{}`", op.symbol());
         match self.peek_tok() {

@@ -858,6 +858,14 @@ fn error_display() {
 }
 
 #[test]
+fn compiled_filters_can_be_shared_across_tasks() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Filter<Channel>>();
+    send_sync::<OrderBy<Operation>>();
+    send_sync::<FilterError>();
+}
+
+#[test]
 fn describe_lists_fields_with_types() {
     assert_eq!(
         describe::<Event>(),
