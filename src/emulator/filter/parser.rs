@@ -101,7 +101,8 @@ pub(super) fn parse(src: &str) -> Result<Option<Expr>, FilterError> {
     };
     let expr = parser.expression()?;
     if parser.pos < parser.tokens.len() {
-        return Err(parser.unexpected("expected AND, OR or the end of the filter"));
+        // Only an unmatched `)` stops the top-level expression early.
+        return Err(parser.unexpected("expected the end of the filter"));
     }
     Ok(Some(expr))
 }
