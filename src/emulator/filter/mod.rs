@@ -17,11 +17,12 @@
 //! * Enums: `=`, `!=` and `:` against the value name, quoted or not (`state = ACTIVE`);
 //!   an unknown name is an error. Booleans: `true`/`false` with `=`, `!=` and `:`. AIP-160
 //!   says not to offer ordering on enums and booleans, so `<` and friends are errors there.
-//! * Timestamps: all comparators against an RFC 3339 string (`create_time > "2024-01-01T00:00:00Z"`,
-//!   fractional seconds and offsets allowed; parsed by `prost_types::Timestamp`'s `FromStr`,
-//!   already a dependency, which is a little more lenient than RFC 3339: a bare date is
-//!   midnight UTC and a missing offset means UTC). `:` means `=`. The right side is always
-//!   a literal: `update_time > create_time` compares with the text "create_time" (an error).
+//! * Timestamps: all comparators against an RFC 3339 string
+//!   (`create_time > "2024-01-01T00:00:00Z"`, fractional seconds and offsets allowed),
+//!   parsed by `prost_types::Timestamp`'s `FromStr` (already a dependency), which is a little
+//!   more lenient than RFC 3339: a bare date is midnight UTC, a missing offset means UTC.
+//!   `:` means `=`. The right side is always a literal, so `update_time > create_time` is
+//!   an error (`create_time` is not a timestamp).
 //! * Maps (`labels`): `labels:KEY` and `labels.KEY:*` test for the key, `labels.KEY = "v"`
 //!   (and the other comparators) compare its value, `labels.KEY:v` means `labels.KEY = v`
 //!   as in AIP-160's `m.foo:42`, and `labels:*` means "has any label".
@@ -50,14 +51,14 @@
 //!
 //! The `aip-160` crate (0.2.0) was evaluated. It parses the whole EBNF (AND/OR/NOT/`-`,
 //! sequences, has, functions, escapes), limits nesting, did not panic on the inputs tried
-//! during the evaluation, and its only dependency (`thiserror`) is already in our lock file. But its syntax
-//! tree carries no source positions, so an unknown field or a wrong-typed value could not
-//! be reported with a column, which the server's `BadRequest` answers need; its depth error
-//! has no position either; it rejects `NOT(a)` and `a AND(b)` (keywords need whitespace
-//! after them), and it is a young single-maintainer crate (seven releases, five of them on
-//! one day). The grammar is small, so this module has its own lexer and recursive-descent
-//! parser (about 600 lines with their docs) that keeps byte offsets on every token, and we own the error
-//! wording.
+//! during the evaluation, and its only dependency (`thiserror`) is already in our lock
+//! file. But its syntax tree carries no source positions, so an unknown field or a
+//! wrong-typed value could not be reported with a column, which the server's `BadRequest`
+//! answers need; its depth error has no position either; it rejects `NOT(a)` and
+//! `a AND(b)` (keywords need whitespace after them); and it is a young single-maintainer
+//! crate (seven releases, five of them on one day). The grammar is small, so this module
+//! has its own lexer and recursive-descent parser (about 600 lines with their docs) that
+//! keep byte offsets on every token, and we own the error wording.
 
 // The emulator core that calls `Filter` and `OrderBy` is written in parallel; until it is
 // merged only this module's tests use them.
