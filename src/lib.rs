@@ -47,6 +47,18 @@ pub mod reflect;
 
 pub use generated::google;
 
+/// Entry points for `cargo fuzz` (see `fuzz/README.md`); not part of the API. `cargo fuzz`
+/// compiles with `--cfg fuzzing`, so ordinary builds do not contain this module.
+#[cfg(all(fuzzing, feature = "emulator"))]
+#[doc(hidden)]
+pub mod __fuzz {
+    /// Parses `text` as a filter and as an order_by for every listed resource type and
+    /// evaluates what parses. Never panics (that is what the fuzzer checks).
+    pub fn filter(text: &str) {
+        crate::emulator::filter::fuzz(text);
+    }
+}
+
 /// `google.cloud.video.livestream.v1`: the Live Stream API messages and service stubs.
 pub use generated::google::cloud::video::livestream::v1;
 
