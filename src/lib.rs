@@ -39,11 +39,27 @@
 #[rustfmt::skip]
 mod generated;
 
+// `for_each_rpc!`, `for_each_resource_pattern!` and `rpc_binding!`: the API surface read off
+// the proto annotations by build.rs (hidden: an implementation aid, not a stable interface).
+// Included before the modules so that they can use the macros by name.
+include!(concat!(env!("OUT_DIR"), "/api_surface.rs"));
+
+pub mod client;
 #[cfg(feature = "emulator")]
 pub mod emulator;
+pub mod error;
 pub mod field_mask;
+pub mod lro;
 pub mod names;
+pub mod paging;
+pub mod policy;
 pub mod reflect;
+pub mod transport;
+
+pub use client::{Call, Client, ClientBuilder, Method};
+pub use error::{Error, ErrorKind};
+pub use lro::Operation;
+pub use paging::{Items, Pager};
 
 pub use generated::google;
 
@@ -75,10 +91,6 @@ pub use generated::google::r#type;
 /// ```
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/file_descriptor_set.bin"));
-
-// `for_each_rpc!` and `for_each_resource_pattern!`: the API surface read off the proto
-// annotations by build.rs (hidden: an implementation aid, not a stable interface).
-include!(concat!(env!("OUT_DIR"), "/api_surface.rs"));
 
 /// The README's Rust code blocks, compiled (and run where they can) as doctests.
 #[cfg(doctest)]
