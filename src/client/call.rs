@@ -215,6 +215,7 @@ impl Client {
             .instrument(span.clone())
             .await;
         result.map_err(|mut e| {
+            span.record("attempts", e.attempts());
             span.record("code", tracing::field::debug(e.code()));
             e.set_method(method.name());
             e
@@ -294,7 +295,6 @@ impl Client {
             };
             let mut err = Error::from_status(status);
             err.set_attempts(attempt);
-            tracing::Span::current().record("attempts", attempt);
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(deadline_error(settings.timeout, Some(err), attempt));
             }
