@@ -40,7 +40,7 @@ async fn reads_retry_unavailable_with_exponential_backoff() {
     let client = fake.client();
     let start = Instant::now();
     let channel = client
-        .get_channel(&channel())
+        .get_channel(channel())
         .with_backoff(exact_backoff())
         .await
         .unwrap();
@@ -55,7 +55,7 @@ async fn default_backoff_is_jittered_within_the_service_config_bounds() {
     let fake = Fake::new();
     fake.fail("ListInputs", [Code::Unavailable; 4]);
     let start = Instant::now();
-    fake.client().list_inputs(&location()).await.unwrap();
+    fake.client().list_inputs(location()).await.unwrap();
     assert_eq!(fake.count("ListInputs"), 5);
     // Full jitter: each sleep in [0, 1 s], [0, 1.3 s], [0, 1.69 s], [0, 2.197 s].
     assert!(
@@ -146,7 +146,7 @@ async fn the_attempt_timeout_is_sent_and_enforced_separately() {
     let start = Instant::now();
     let err = fake
         .client()
-        .list_clips(&channel())
+        .list_clips(channel())
         .with_backoff(exact_backoff())
         .with_attempt_timeout(Duration::from_secs(2))
         .with_retry_policy(
@@ -268,9 +268,9 @@ async fn every_mutation_with_a_request_id_is_retried_by_default() {
     fake.fail("StartChannel", [Code::Unavailable]);
     fake.fail("DeleteEvent", [Code::Unavailable]);
     fake.fail("UpdatePool", [Code::Unavailable]);
-    client.start_channel(&channel()).await.unwrap();
+    client.start_channel(channel()).await.unwrap();
     client
-        .delete_event(&channel().event("e").unwrap())
+        .delete_event(channel().event("e").unwrap())
         .await
         .unwrap();
     client
@@ -301,7 +301,7 @@ async fn mutations_without_a_request_id_are_not_retried() {
     fake.fail("CancelOperation", [Code::Unavailable]);
     let client = fake.client();
     let err = client
-        .preview_input(&location().input("i").unwrap())
+        .preview_input(location().input("i").unwrap())
         .await
         .unwrap_err();
     assert_eq!(
@@ -342,13 +342,13 @@ async fn client_and_call_options_override_the_defaults() {
     );
 
     fake.fail("GetChannel", [Code::Unavailable]);
-    let err = client.get_channel(&channel()).await.unwrap_err();
+    let err = client.get_channel(channel()).await.unwrap_err();
     assert_eq!(err.attempts(), 1, "client override: never retry");
 
     fake.fail("GetChannel", [Code::Unavailable]);
     let start = Instant::now();
     client
-        .get_channel(&channel())
+        .get_channel(channel())
         .with_retry_policy(RetryCodes::new([Code::Unavailable]))
         .await
         .unwrap();
@@ -361,7 +361,7 @@ async fn client_and_call_options_override_the_defaults() {
     // A mutation can be made non-retrying per call.
     fake.fail("StopChannel", [Code::Unavailable]);
     let err = client
-        .stop_channel(&channel())
+        .stop_channel(channel())
         .with_retry_policy(NeverRetry)
         .await
         .unwrap_err();
@@ -377,7 +377,7 @@ async fn per_call_metadata_reaches_the_server() {
         AsciiMetadataValue::from_static("fail-once"),
     );
     fake.client()
-        .get_channel(&channel())
+        .get_channel(channel())
         .with_options(options)
         .await
         .unwrap();
@@ -407,7 +407,7 @@ async fn retries_work_over_a_socket() {
         .await
         .unwrap();
     fake.fail("ListEvents", [Code::Unavailable, Code::Unavailable]);
-    client.list_events(&channel()).await.unwrap();
+    client.list_events(channel()).await.unwrap();
     assert_eq!(fake.count("ListEvents"), 3);
 }
 

@@ -169,7 +169,8 @@ fn expected_routing(method: Method) -> String {
     let loc = "projects/p/locations/us-central1";
     let ch = format!("{loc}/channels/c");
     let op = format!("{loc}/operations/operation-1");
-    let value = match method.name() {
+
+    match method.name() {
         "CreateChannel" | "ListChannels" | "CreateInput" | "ListInputs" | "CreateAsset"
         | "ListAssets" => format!("parent={loc}"),
         "GetChannel" | "DeleteChannel" | "StartChannel" | "StopChannel" | "StartDistribution"
@@ -192,8 +193,7 @@ fn expected_routing(method: Method) -> String {
         }
         "ListLocations" => "name=projects/p".to_owned(),
         other => panic!("no expected routing header for {other}"),
-    };
-    value
+    }
 }
 
 fn check_every_rpc_reached_the_server(fake: &Fake) {
@@ -284,7 +284,7 @@ async fn user_agent_and_quota_project_reach_the_server() {
         .build()
         .await
         .unwrap();
-    client.get_channel(&channel()).await.unwrap();
+    client.get_channel(channel()).await.unwrap();
     let ua = fake.header("GetChannel", 0, "user-agent").unwrap();
     assert!(ua.starts_with("my-app/1.2 livestream-grpc/"), "{ua}");
     assert_eq!(
@@ -298,7 +298,7 @@ async fn user_agent_and_quota_project_reach_the_server() {
         .with_quota_project("other")
         .build_with_service(fake.routes())
         .unwrap();
-    client.get_channel(&channel()).await.unwrap();
+    client.get_channel(channel()).await.unwrap();
     assert_eq!(
         fake.header("GetChannel", 1, "x-goog-user-project")
             .as_deref(),
@@ -474,18 +474,18 @@ async fn unimplemented_methods_of_a_partial_fake_answer_unimplemented() {
         OnlyGet,
     )));
     assert_eq!(
-        client.get_channel(&channel()).await.unwrap().name,
+        client.get_channel(channel()).await.unwrap().name,
         channel().to_string()
     );
     let err = client
-        .get_pool(&location().pool("default").unwrap())
+        .get_pool(location().pool("default").unwrap())
         .await
         .unwrap_err();
     assert_eq!(err.code(), tonic::Code::Unimplemented);
     assert_eq!(err.kind(), ErrorKind::Status);
     assert_eq!(err.attempts(), 1, "UNIMPLEMENTED is not retried");
     // A service that is not served at all: also UNIMPLEMENTED.
-    let err = client.get_location(&location()).await.unwrap_err();
+    let err = client.get_location(location()).await.unwrap_err();
     assert_eq!(err.code(), tonic::Code::Unimplemented);
 }
 
@@ -505,7 +505,7 @@ async fn connection_failures_are_unavailable_and_not_sent() {
         .build()
         .await
         .unwrap();
-    let err = client.get_channel(&channel()).await.unwrap_err();
+    let err = client.get_channel(channel()).await.unwrap_err();
     assert!(err.is_unavailable() && err.is_retryable(), "{err:?}");
     assert_eq!(err.kind(), ErrorKind::Connect, "{err:?}");
     assert!(!err.may_have_been_sent());
