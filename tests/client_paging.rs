@@ -7,7 +7,7 @@ use common::Fake;
 use common::names::{channel, location};
 use futures_util::{StreamExt, TryStreamExt};
 use livestream_grpc::v1::*;
-use livestream_grpc::{Client, ErrorKind};
+use livestream_grpc::ErrorKind;
 use tonic::Code;
 
 /// Serves `total` channels, `page_size` at a time (1,000 when 0), tokens being offsets.
@@ -63,11 +63,7 @@ async fn items_of_2500_channels_over_25_pages_carry_the_request_options() {
     let fake = Fake::new();
     serve_channels(&fake, 2500);
     let served = fake.serve().await;
-    let client = Client::builder()
-        .with_endpoint(served.endpoint())
-        .build()
-        .await
-        .unwrap();
+    let client = served.client().await;
     let mut items = client.list_channels(request(100)).by_item();
     let mut names = Vec::new();
     while let Some(channel) = items.next().await {
@@ -251,53 +247,44 @@ async fn every_list_method_pages() {
     let fake = Fake::new();
     let client = fake.client();
     // The fake's default answer is an empty last page.
-    assert!(
+    let project = livestream_grpc::names::ProjectName::new("p").unwrap();
+    let counts = [
         client
             .list_inputs(location())
             .collect_items(None)
             .await
             .unwrap()
-            .is_empty()
-    );
-    assert!(
+            .len(),
         client
             .list_clips(channel())
             .collect_items(None)
             .await
             .unwrap()
-            .is_empty()
-    );
-    assert!(
+            .len(),
         client
             .list_dvr_sessions(channel())
             .collect_items(None)
             .await
             .unwrap()
-            .is_empty()
-    );
-    assert!(
+            .len(),
         client
             .list_assets(location())
             .collect_items(None)
             .await
             .unwrap()
-            .is_empty()
-    );
-    assert!(
+            .len(),
         client
             .list_operations(location())
             .collect_items(None)
             .await
             .unwrap()
-            .is_empty()
-    );
-    let project = livestream_grpc::names::ProjectName::new("p").unwrap();
-    assert!(
+            .len(),
         client
-            .list_locations(&project)
+            .list_locations(project)
             .collect_items(None)
             .await
             .unwrap()
-            .is_empty()
-    );
+            .len(),
+    ];
+    assert_eq!(counts, [0; 6]);
 }

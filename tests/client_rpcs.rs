@@ -244,12 +244,7 @@ fn check_every_rpc_reached_the_server(fake: &Fake) {
 async fn every_rpc_over_a_socket() {
     let fake = Fake::new();
     let served = fake.serve().await;
-    let client = Client::builder()
-        .with_endpoint(served.endpoint())
-        .build()
-        .await
-        .unwrap();
-    call_everything(&client).await.unwrap();
+    call_everything(&served.client().await).await.unwrap();
     check_every_rpc_reached_the_server(&fake);
     // The socket path goes through tonic's channel, which appends its own user agent.
     let ua = fake.header("GetChannel", 0, "user-agent").unwrap();
@@ -495,16 +490,11 @@ async fn connection_failures_are_unavailable_and_not_sent() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let client = Client::builder()
-        .with_endpoint(format!("http://{addr}"))
-        .with_method_options(
-            Method::GetChannel,
-            livestream_grpc::policy::CallOptions::new()
-                .with_retry_policy(livestream_grpc::policy::NeverRetry),
-        )
-        .build()
-        .await
-        .unwrap();
+    let client =
+        common::never_retry_get_channel(Client::builder().with_endpoint(format!("http://{addr}")))
+            .build()
+            .await
+            .unwrap();
     let err = client.get_channel(channel()).await.unwrap_err();
     assert!(err.is_unavailable() && err.is_retryable(), "{err:?}");
     assert_eq!(err.kind(), ErrorKind::Connect, "{err:?}");

@@ -7,7 +7,7 @@ mod common;
 
 use common::Fake;
 use common::names::channel;
-use livestream_grpc::{Client, ErrorKind, Method};
+use livestream_grpc::{Client, ErrorKind};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use tonic::transport::{Certificate, ClientTlsConfig, Identity, ServerTlsConfig};
 
@@ -73,22 +73,19 @@ async fn tls_with_a_private_ca() {
     assert_eq!(fake.count("GetChannel"), 1);
 
     // The system roots do not trust the test CA: the handshake fails, nothing is sent.
-    let untrusting = Client::builder()
-        .with_endpoint(&endpoint)
-        .with_tls_config(
-            ClientTlsConfig::new()
-                .with_enabled_roots()
-                .domain_name("localhost"),
-        )
-        .with_anonymous_credentials()
-        .with_method_options(
-            Method::GetChannel,
-            livestream_grpc::policy::CallOptions::new()
-                .with_retry_policy(livestream_grpc::policy::NeverRetry),
-        )
-        .build()
-        .await
-        .unwrap();
+    let untrusting = common::never_retry_get_channel(
+        Client::builder()
+            .with_endpoint(&endpoint)
+            .with_tls_config(
+                ClientTlsConfig::new()
+                    .with_enabled_roots()
+                    .domain_name("localhost"),
+            )
+            .with_anonymous_credentials(),
+    )
+    .build()
+    .await
+    .unwrap();
     let err = untrusting.get_channel(channel()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Connect, "{err:?}");
     assert!(!err.may_have_been_sent());

@@ -277,6 +277,14 @@ macro_rules! default_answer {
     };
 }
 
+/// Expands `$yes` when both services are the same, `$no` otherwise.
+macro_rules! same_service {
+    (LivestreamService LivestreamService, { $($yes:tt)* }, { $($no:tt)* }) => { $($yes)* };
+    (Operations Operations, { $($yes:tt)* }, { $($no:tt)* }) => { $($yes)* };
+    (Locations Locations, { $($yes:tt)* }, { $($no:tt)* }) => { $($yes)* };
+    ($a:ident $b:ident, { $($yes:tt)* }, { $($no:tt)* }) => { $($no)* };
+}
+
 /// Implements one generated server trait for `Fake` with the RPCs of one service: a
 /// muncher over the `for_each_rpc!` entries that keeps those of `$svc`.
 macro_rules! fake_service {
@@ -286,35 +294,18 @@ macro_rules! fake_service {
             $($methods)*
         }
     };
-    (LivestreamService $server:path, [$($methods:tt)*]
-        [ LivestreamService, $path:literal, $rpc:ident, $method:ident, $req:ty, $resp:ty, $kind:ident { $($k:tt)* }, $($ignored:tt)* ]
+    ($svc:ident $server:path, [$($methods:tt)*]
+        [ $entry_svc:ident, $path:literal, $rpc:ident, $method:ident, $req:ty, $resp:ty, $kind:ident { $($k:tt)* }, $($ignored:tt)* ]
         $($rest:tt)*) => {
-        fake_service!(LivestreamService $server, [$($methods)*
-            async fn $method(&self, request: tonic::Request<$req>) -> Result<tonic::Response<$resp>, Status> {
-                self.dispatch(stringify!($rpc), request, |_fake, _request| default_answer!($kind { $($k)* } $resp, _fake)).await
-            }
-        ] $($rest)*);
-    };
-    (Operations $server:path, [$($methods:tt)*]
-        [ Operations, $path:literal, $rpc:ident, $method:ident, $req:ty, $resp:ty, $kind:ident { $($k:tt)* }, $($ignored:tt)* ]
-        $($rest:tt)*) => {
-        fake_service!(Operations $server, [$($methods)*
-            async fn $method(&self, request: tonic::Request<$req>) -> Result<tonic::Response<$resp>, Status> {
-                self.dispatch(stringify!($rpc), request, |_fake, _request| default_answer!($kind { $($k)* } $resp, _fake)).await
-            }
-        ] $($rest)*);
-    };
-    (Locations $server:path, [$($methods:tt)*]
-        [ Locations, $path:literal, $rpc:ident, $method:ident, $req:ty, $resp:ty, $kind:ident { $($k:tt)* }, $($ignored:tt)* ]
-        $($rest:tt)*) => {
-        fake_service!(Locations $server, [$($methods)*
-            async fn $method(&self, request: tonic::Request<$req>) -> Result<tonic::Response<$resp>, Status> {
-                self.dispatch(stringify!($rpc), request, |_fake, _request| default_answer!($kind { $($k)* } $resp, _fake)).await
-            }
-        ] $($rest)*);
-    };
-    ($svc:ident $server:path, [$($methods:tt)*] [ $($other:tt)* ] $($rest:tt)*) => {
-        fake_service!($svc $server, [$($methods)*] $($rest)*);
+        same_service!($svc $entry_svc, {
+            fake_service!($svc $server, [$($methods)*
+                async fn $method(&self, request: tonic::Request<$req>) -> Result<tonic::Response<$resp>, Status> {
+                    self.dispatch(stringify!($rpc), request, |_fake, _request| default_answer!($kind { $($k)* } $resp, _fake)).await
+                }
+            ] $($rest)*);
+        }, {
+            fake_service!($svc $server, [$($methods)*] $($rest)*);
+        });
     };
 }
 
@@ -339,6 +330,15 @@ impl Served {
         format!("http://{}", self.addr)
     }
 
+    /// A client connected to this server with the default options.
+    pub async fn client(&self) -> Client {
+        Client::builder()
+            .with_endpoint(self.endpoint())
+            .build()
+            .await
+            .unwrap()
+    }
+
     pub fn channel(&self) -> tonic::transport::Channel {
         tonic::transport::Endpoint::from_shared(self.endpoint())
             .unwrap()
@@ -350,6 +350,18 @@ impl Drop for Served {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// `builder`, with `GetChannel` never retried (for failures that would otherwise be retried
+/// on real time).
+pub fn never_retry_get_channel(
+    builder: livestream_grpc::ClientBuilder,
+) -> livestream_grpc::ClientBuilder {
+    builder.with_method_options(
+        livestream_grpc::Method::GetChannel,
+        livestream_grpc::policy::CallOptions::new()
+            .with_retry_policy(livestream_grpc::policy::NeverRetry),
+    )
 }
 
 /// Names used across the tests.
