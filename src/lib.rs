@@ -18,6 +18,11 @@
 //!
 //! Server stubs (`*_server` modules) are behind the default-on `server` feature.
 //!
+//! On top of the stubs, [`Client`] calls all 41 RPCs with typed resource names
+//! ([`names`]), routing and API headers, retry and timeout policies ([`policy`]), automatic
+//! `request_id`s, long-running operation pollers ([`Operation`]), pagers ([`Pager`]),
+//! validated update masks ([`field_mask`]) and one [`Error`] type; see [`client`].
+//!
 //! The messages are prost structs whose fields are public. New fields are added to them
 //! when the API grows, so construct them with `..Default::default()`:
 //!
