@@ -6,8 +6,8 @@ mod common;
 use common::Fake;
 use common::names::{channel, location};
 use futures_util::{StreamExt, TryStreamExt};
-use livestream_grpc::v1::*;
 use livestream_grpc::ErrorKind;
+use livestream_grpc::v1::*;
 use tonic::Code;
 
 /// Serves `total` channels, `page_size` at a time (1,000 when 0), tokens being offsets.

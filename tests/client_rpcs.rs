@@ -500,3 +500,20 @@ async fn connection_failures_are_unavailable_and_not_sent() {
     assert_eq!(err.kind(), ErrorKind::Connect, "{err:?}");
     assert!(!err.may_have_been_sent());
 }
+
+#[tokio::test]
+async fn handles_and_futures_can_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Client>();
+    send_sync::<livestream_grpc::Error>();
+    send_sync::<livestream_grpc::Operation<Channel>>();
+    let fake = Fake::new();
+    let client = fake.client();
+    let spawned = tokio::spawn(async move {
+        let operation = client.start_channel(channel()).await?;
+        let pager = client.list_channels(location()).by_page();
+        let pages = futures_util::StreamExt::count(pager).await;
+        operation.until_done().await.map(|_| pages)
+    });
+    assert_eq!(spawned.await.unwrap().unwrap(), 1);
+}

@@ -57,6 +57,8 @@ fn tracing_spans_cover_the_call_and_each_attempt_without_the_request() {
     assert!(output.contains("attempt=2"), "{output}");
     assert!(output.contains("code=Unavailable"), "{output}");
     assert!(output.contains("retrying"), "{output}");
+    assert!(output.contains("latency_us="), "{output}");
+    assert!(output.contains("attempts=2 code=Ok"), "{output}");
     assert!(
         !output.contains("0b6c5f0e"),
         "request contents stay out of traces: {output}"

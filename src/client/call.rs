@@ -209,11 +209,14 @@ impl Client {
             rpc = method.name(),
             attempts = tracing::field::Empty,
             code = tracing::field::Empty,
+            latency_us = tracing::field::Empty,
         );
+        let started = Instant::now();
         let result = self
             .invoke_attempts(request, options)
             .instrument(span.clone())
             .await;
+        span.record("latency_us", started.elapsed().as_micros() as u64);
         result.map_err(|mut e| {
             span.record("attempts", e.attempts());
             span.record("code", tracing::field::debug(e.code()));
@@ -280,7 +283,8 @@ impl Client {
                 Some(Payload::Encoded(bytes)) => Payload::Encoded(bytes.clone()),
                 _ => match payload.take() {
                     Some(p) => p,
-                    None => return Err(Error::config("request already sent")),
+                    // Unreachable: without retries the loop ends after the first attempt.
+                    None => return Err(Error::decode("internal: a request sent twice")),
                 },
             };
             let result = self
@@ -288,14 +292,19 @@ impl Client {
                 .await;
             let status = match result {
                 Ok(response) => {
-                    tracing::Span::current().record("attempts", attempt);
+                    let span = tracing::Span::current();
+                    span.record("attempts", attempt);
+                    span.record("code", tracing::field::debug(tonic::Code::Ok));
                     return Ok(response);
                 }
                 Err(status) => status,
             };
             let mut err = Error::from_status(status);
             err.set_attempts(attempt);
-            if deadline.is_some_and(|d| Instant::now() >= d) {
+            // An attempt cut short by the overall deadline is the call's timeout.
+            if err.code() == tonic::Code::DeadlineExceeded
+                && deadline.is_some_and(|d| Instant::now() >= d)
+            {
                 return Err(deadline_error(settings.timeout, Some(err), attempt));
             }
             if !retry_possible {
