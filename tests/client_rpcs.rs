@@ -248,7 +248,14 @@ async fn every_rpc_over_a_socket() {
     check_every_rpc_reached_the_server(&fake);
     // The socket path goes through tonic's channel, which appends its own user agent.
     let ua = fake.header("GetChannel", 0, "user-agent").unwrap();
-    assert!(ua.contains("tonic/0.14"), "{ua}");
+    assert_eq!(
+        ua,
+        concat!(
+            "livestream-grpc/",
+            env!("CARGO_PKG_VERSION"),
+            " tonic/0.14.9"
+        )
+    );
 }
 
 #[tokio::test]
@@ -281,7 +288,14 @@ async fn user_agent_and_quota_project_reach_the_server() {
         .unwrap();
     client.get_channel(channel()).await.unwrap();
     let ua = fake.header("GetChannel", 0, "user-agent").unwrap();
-    assert!(ua.starts_with("my-app/1.2 livestream-grpc/"), "{ua}");
+    assert_eq!(
+        ua,
+        concat!(
+            "my-app/1.2 livestream-grpc/",
+            env!("CARGO_PKG_VERSION"),
+            " tonic/0.14.9"
+        )
+    );
     assert_eq!(
         fake.header("GetChannel", 0, "x-goog-user-project")
             .as_deref(),

@@ -234,17 +234,24 @@ impl ClientBuilder {
             Target::Endpoint(uri) => (uri.clone(), uri.starts_with("https:")),
             Target::Emulator(uri) => (uri.clone(), false),
         };
-        let channel = transport::connect_lazy(&uri, &self.connect)?;
+        // The endpoint sends the user agent, so the headers layer need not.
+        let headers = self.headers_layer()?.without_user_agent();
+        let connect = ConnectOptions {
+            user_agent: self.user_agent.clone(),
+            ..self.connect.clone()
+        };
+        let channel = transport::connect_lazy(&uri, &connect)?;
         let description = match target {
             Target::Endpoint(uri) => uri,
             Target::Emulator(uri) => format!("{uri} (emulator)"),
         };
-        self.assemble_channel(channel, secure, description)
+        self.assemble_channel(headers, channel, secure, description)
     }
 
     /// Builds a client over your own channel. Only explicitly set credentials are used.
     pub fn build_with_channel(self, channel: Channel) -> Result<Client, Error> {
-        self.assemble_channel(channel, false, "channel".to_owned())
+        let headers = self.headers_layer()?;
+        self.assemble_channel(headers, channel, false, "channel".to_owned())
     }
 
     /// Builds a client over any tonic-compatible service (see [`Client::from_service`]).
@@ -285,15 +292,16 @@ impl ClientBuilder {
         None
     }
 
-    /// Stacks headers and (for `secure` targets by default, or when explicit) credentials
+    /// Stacks `headers` and (for `secure` targets by default, or when explicit) credentials
     /// over `channel`.
     fn assemble_channel(
         self,
+        headers: HeadersLayer,
         channel: Channel,
         secure: bool,
         description: String,
     ) -> Result<Client, Error> {
-        let headers = self.headers_layer()?.layer(channel);
+        let headers = headers.layer(channel);
         let transport = match &self.credentials {
             CredentialsChoice::Anonymous => Transport::Channel(headers),
             CredentialsChoice::Default if !secure => Transport::Channel(headers),

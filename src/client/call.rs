@@ -198,9 +198,12 @@ static NEVER: NeverRetry = NeverRetry;
 
 impl Client {
     /// Runs one RPC: local validation, `request_id`, routing header, attempts, backoff.
+    ///
+    /// One flat async fn (rather than nested ones) keeps the future small: every level of
+    /// nesting would add a copy of the tonic call's state on every call.
     pub(crate) async fn invoke<R: Rpc>(
         &self,
-        request: R,
+        mut request: R,
         options: &CallOptions,
     ) -> Result<R::Response, Error> {
         let method = R::METHOD;
@@ -211,26 +214,15 @@ impl Client {
             code = tracing::field::Empty,
             latency_us = tracing::field::Empty,
         );
-        let started = Instant::now();
-        let result = self
-            .invoke_attempts(request, options)
-            .instrument(span.clone())
-            .await;
-        span.record("latency_us", started.elapsed().as_micros() as u64);
-        result.map_err(|mut e| {
-            span.record("attempts", e.attempts());
-            span.record("code", tracing::field::debug(e.code()));
-            e.set_method(method.name());
-            e
-        })
-    }
+        let start = Instant::now();
+        let fail = |mut err: Error| {
+            span.record("attempts", err.attempts());
+            span.record("code", tracing::field::debug(err.code()));
+            span.record("latency_us", start.elapsed().as_micros() as u64);
+            err.set_method(method.name());
+            err
+        };
 
-    async fn invoke_attempts<R: Rpc>(
-        &self,
-        mut request: R,
-        options: &CallOptions,
-    ) -> Result<R::Response, Error> {
-        let method = R::METHOD;
         let defaults = self.method_options(method);
         let fallback_backoff = ExponentialBackoff::rpc_default();
         let settings = Resolved {
@@ -249,7 +241,7 @@ impl Client {
             metadata: [options.metadata.as_ref(), defaults.metadata.as_ref()],
         };
 
-        request.validate()?;
+        request.validate().map_err(fail)?;
         if let Some(id) = request.request_id_mut()
             && id.is_empty()
         {
@@ -257,45 +249,74 @@ impl Client {
         }
         let routing = routing_header(method.routing_field(), request.routing_value());
 
-        let start = Instant::now();
         let deadline = settings.timeout.map(|t| start + t);
         let retry_possible = settings.retry.attempt_limit() != Some(1);
-        let mut payload = if retry_possible {
-            Some(Payload::Encoded(Bytes::from(request.encode_to_vec())))
-        } else {
-            Some(Payload::Message(request))
-        };
+        let encoded = retry_possible.then(|| Bytes::from(request.encode_to_vec()));
+        let mut single = (!retry_possible).then_some(request);
 
         let mut attempt = 0u32;
         loop {
             attempt += 1;
             let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             if remaining == Some(Duration::ZERO) {
-                return Err(deadline_error(settings.timeout, None, attempt - 1));
+                return Err(fail(deadline_error(settings.timeout, None, attempt - 1)));
             }
             let attempt_timeout = match (settings.attempt_timeout, remaining) {
                 (Some(a), Some(r)) => Some(a.min(r)),
                 (a, r) => a.or(r),
             };
-            // `Encoded` payloads are shared; a `Message` payload exists only when a single
-            // attempt is possible, and is taken by it.
-            let this_payload = match &payload {
-                Some(Payload::Encoded(bytes)) => Payload::Encoded(bytes.clone()),
-                _ => match payload.take() {
-                    Some(p) => p,
-                    // Unreachable: without retries the loop ends after the first attempt.
-                    None => return Err(Error::decode("internal: a request sent twice")),
-                },
+            // A retryable request is shared by every attempt; a single-attempt request is
+            // sent as is.
+            let payload = match (&encoded, single.take()) {
+                (Some(bytes), _) => Payload::Encoded(bytes.clone()),
+                (None, Some(message)) => Payload::Message(message),
+                // Unreachable: without retries the loop ends after the first attempt.
+                (None, None) => {
+                    return Err(fail(Error::decode("internal: a request sent twice")));
+                }
             };
-            let result = self
-                .attempt::<R>(this_payload, &routing, &settings, attempt, attempt_timeout)
-                .await;
+            let tonic_request = attempt_request(payload, &routing, &settings, attempt_timeout);
+            let attempt_span = tracing::debug_span!(
+                parent: &span,
+                "livestream_grpc.attempt",
+                rpc = method.name(),
+                attempt,
+                code = tracing::field::Empty,
+                latency_us = tracing::field::Empty,
+            );
+            let attempt_start = Instant::now();
+            let mut grpc = self.grpc();
+            let path = http::uri::PathAndQuery::from_static(method.path());
+            let call = async move {
+                grpc.ready().await.map_err(Status::from_error)?;
+                grpc.unary(
+                    tonic_request,
+                    path,
+                    PayloadCodec::<R, R::Response>(PhantomData),
+                )
+                .await
+            }
+            .instrument(attempt_span.clone());
+            let result = match attempt_timeout {
+                Some(t) => tokio::time::timeout(t, call).await.unwrap_or_else(|_| {
+                    Err(Status::deadline_exceeded(format!(
+                        "attempt timed out after {t:?}"
+                    )))
+                }),
+                None => call.await,
+            };
+            let code = result
+                .as_ref()
+                .map_or_else(Status::code, |_| tonic::Code::Ok);
+            attempt_span.record("code", tracing::field::debug(code));
+            attempt_span.record("latency_us", attempt_start.elapsed().as_micros() as u64);
+
             let status = match result {
                 Ok(response) => {
-                    let span = tracing::Span::current();
                     span.record("attempts", attempt);
                     span.record("code", tracing::field::debug(tonic::Code::Ok));
-                    return Ok(response);
+                    span.record("latency_us", start.elapsed().as_micros() as u64);
+                    return Ok(response.into_inner());
                 }
                 Err(status) => status,
             };
@@ -305,10 +326,10 @@ impl Client {
             if err.code() == tonic::Code::DeadlineExceeded
                 && deadline.is_some_and(|d| Instant::now() >= d)
             {
-                return Err(deadline_error(settings.timeout, Some(err), attempt));
+                return Err(fail(deadline_error(settings.timeout, Some(err), attempt)));
             }
             if !retry_possible {
-                return Err(err);
+                return Err(fail(err));
             }
             let delay = err
                 .retry_delay()
@@ -317,18 +338,18 @@ impl Client {
             if !settings.retry.should_retry(&err, &state) {
                 // Retryable in principle, but the policy's limits stopped it.
                 let first = RetryState::new(1, Duration::ZERO, Duration::ZERO);
-                return Err(if settings.retry.should_retry(&err, &first) {
+                let err = if settings.retry.should_retry(&err, &first) {
                     err.exhausted()
                 } else {
                     err
-                });
+                };
+                return Err(fail(err));
             }
-            if let Some(d) = deadline
-                && Instant::now() + delay >= d
-            {
-                return Err(deadline_error(settings.timeout, Some(err), attempt));
+            if deadline.is_some_and(|d| Instant::now() + delay >= d) {
+                return Err(fail(deadline_error(settings.timeout, Some(err), attempt)));
             }
             tracing::debug!(
+                parent: &span,
                 rpc = method.name(),
                 attempt,
                 code = ?err.code(),
@@ -338,64 +359,32 @@ impl Client {
             tokio::time::sleep(delay).await;
         }
     }
+}
 
-    /// One attempt: a fresh `tonic::Request` with the routing header, extra metadata and
-    /// `grpc-timeout`, bounded locally by the same timeout.
-    async fn attempt<R: Rpc>(
-        &self,
-        payload: Payload<R>,
-        routing: &AsciiMetadataValue,
-        settings: &Resolved<'_>,
-        attempt: u32,
-        timeout: Option<Duration>,
-    ) -> Result<R::Response, Status> {
-        let span = tracing::debug_span!(
-            "livestream_grpc.attempt",
-            rpc = R::METHOD.name(),
-            attempt,
-            code = tracing::field::Empty,
-            latency_us = tracing::field::Empty,
-        );
-        let started = Instant::now();
-        let mut request = tonic::Request::new(payload);
-        let metadata = request.metadata_mut();
-        metadata.insert(ROUTING_HEADER, routing.clone());
-        for extra in settings.metadata.iter().flatten() {
-            for kv in extra.iter() {
-                if let tonic::metadata::KeyAndValueRef::Ascii(k, v) = kv
-                    && !metadata.contains_key(k)
-                {
-                    metadata.insert(k.clone(), v.clone());
-                }
+/// A fresh `tonic::Request` for one attempt: the routing header, extra metadata and
+/// `grpc-timeout`.
+fn attempt_request<R>(
+    payload: Payload<R>,
+    routing: &AsciiMetadataValue,
+    settings: &Resolved<'_>,
+    timeout: Option<Duration>,
+) -> tonic::Request<Payload<R>> {
+    let mut request = tonic::Request::new(payload);
+    let metadata = request.metadata_mut();
+    metadata.insert(ROUTING_HEADER, routing.clone());
+    for extra in settings.metadata.iter().flatten() {
+        for kv in extra.iter() {
+            if let tonic::metadata::KeyAndValueRef::Ascii(k, v) = kv
+                && !metadata.contains_key(k)
+            {
+                metadata.insert(k.clone(), v.clone());
             }
         }
-        if let Some(t) = timeout {
-            request.set_timeout(t);
-        }
-        let mut grpc = self.grpc();
-        let path = http::uri::PathAndQuery::from_static(R::METHOD.path());
-        let call = async move {
-            grpc.ready().await.map_err(Status::from_error)?;
-            grpc.unary(request, path, PayloadCodec::<R, R::Response>(PhantomData))
-                .await
-        };
-        let result = match timeout {
-            Some(t) => match tokio::time::timeout(t, call).instrument(span.clone()).await {
-                Ok(result) => result,
-                Err(_) => Err(Status::deadline_exceeded(format!(
-                    "attempt timed out after {t:?}"
-                ))),
-            },
-            None => call.instrument(span.clone()).await,
-        };
-        let code = match &result {
-            Ok(_) => tonic::Code::Ok,
-            Err(status) => status.code(),
-        };
-        span.record("code", tracing::field::debug(code));
-        span.record("latency_us", started.elapsed().as_micros() as u64);
-        result.map(tonic::Response::into_inner)
     }
+    if let Some(t) = timeout {
+        request.set_timeout(t);
+    }
+    request
 }
 
 fn deadline_error(timeout: Option<Duration>, last: Option<Error>, attempts: u32) -> Error {

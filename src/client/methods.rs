@@ -16,7 +16,7 @@ use prost_types::FieldMask;
 use super::{Call, Client};
 use crate::error::{Error, ErrorKind};
 use crate::field_mask::{Updatable, validate_paths};
-use crate::names::{ResourceName, validate_resource_id};
+use crate::names::{ResourceName, check_pattern, validate_resource_id};
 use crate::policy::RetryClass;
 
 mod sealed {
@@ -93,9 +93,7 @@ pub trait LroRpc: Rpc<Response = crate::longrunning::Operation> {
 }
 
 fn check_name<N: ResourceName>(field: &str, value: &str) -> Result<(), Error> {
-    value
-        .parse::<N>()
-        .map(drop)
+    check_pattern(N::PATTERN, value)
         .map_err(|e| Error::local(ErrorKind::InvalidName, format!("`{field}`: {e}")).with_source(e))
 }
 

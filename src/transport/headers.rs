@@ -34,6 +34,14 @@ pub const API_CLIENT: &str = concat!(
 /// appends `tonic/<version>`).
 pub const USER_AGENT_TOKEN: &str = concat!("livestream-grpc/", env!("CARGO_PKG_VERSION"));
 
+/// The `user-agent` value: `[<product> ]livestream-grpc/<version>`.
+pub(crate) fn user_agent(product: Option<&str>) -> String {
+    match product {
+        Some(product) => format!("{product} {USER_AGENT_TOKEN}"),
+        None => USER_AGENT_TOKEN.to_owned(),
+    }
+}
+
 const API_CLIENT_HEADER: &str = "x-goog-api-client";
 const USER_PROJECT_HEADER: &str = "x-goog-user-project";
 
@@ -61,7 +69,8 @@ const USER_PROJECT_HEADER: &str = "x-goog-user-project";
 /// ```
 #[derive(Clone, Debug)]
 pub struct HeadersLayer {
-    user_agent: HeaderValue,
+    /// `None` when the channel's endpoint already sends it.
+    user_agent: Option<HeaderValue>,
     quota_project: Option<HeaderValue>,
 }
 
@@ -75,20 +84,27 @@ impl HeadersLayer {
     /// The api-client and user-agent headers, no quota project.
     pub fn new() -> Self {
         HeadersLayer {
-            user_agent: HeaderValue::from_static(USER_AGENT_TOKEN),
+            user_agent: Some(HeaderValue::from_static(USER_AGENT_TOKEN)),
             quota_project: None,
         }
     }
 
     /// Puts `product` (`my-app/1.2`) before this crate's user-agent token.
     pub fn with_user_agent(mut self, product: &str) -> Result<Self, Error> {
-        let value = format!("{product} {USER_AGENT_TOKEN}");
-        self.user_agent = HeaderValue::try_from(value).map_err(|_| {
+        let value = HeaderValue::try_from(user_agent(Some(product))).map_err(|_| {
             Error::config(format!(
                 "user agent {product:?} is not a valid header value"
             ))
         })?;
+        self.user_agent = Some(value);
         Ok(self)
+    }
+
+    /// Leaves `user-agent` to the channel, whose endpoint was built with [`user_agent`]
+    /// (tonic then sends it as is, instead of merging two values on every call).
+    pub(crate) fn without_user_agent(mut self) -> Self {
+        self.user_agent = None;
+        self
     }
 
     /// Bills quota to `project` (`x-goog-user-project`).
@@ -148,8 +164,10 @@ where
             }
             Some(_) => {}
         }
-        if !headers.contains_key(USER_AGENT) {
-            headers.insert(USER_AGENT, self.layer.user_agent.clone());
+        if let Some(user_agent) = &self.layer.user_agent
+            && !headers.contains_key(USER_AGENT)
+        {
+            headers.insert(USER_AGENT, user_agent.clone());
         }
         if let Some(project) = &self.layer.quota_project {
             headers.insert(USER_PROJECT_HEADER, project.clone());

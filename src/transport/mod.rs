@@ -168,6 +168,8 @@ pub(crate) fn resolve_target(explicit: Option<&str>, emulator_env: Option<&str>)
 /// Connection settings.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ConnectOptions {
+    /// The caller's product token, put before ours in `user-agent`.
+    pub(crate) user_agent: Option<String>,
     pub(crate) connect_timeout: Option<Duration>,
     pub(crate) keep_alive_interval: Option<Duration>,
     pub(crate) keep_alive_timeout: Option<Duration>,
@@ -185,7 +187,7 @@ pub(crate) fn connect_lazy(uri: &str, options: &ConnectOptions) -> Result<Channe
     let mut endpoint = tonic::transport::Endpoint::from_shared(uri.to_owned())
         .map_err(|e| Error::config(format!("invalid endpoint {uri:?}")).with_source(e))?;
     endpoint = endpoint
-        .user_agent(USER_AGENT_TOKEN)
+        .user_agent(headers::user_agent(options.user_agent.as_deref()))
         .map_err(|e| Error::config("invalid user agent").with_source(e))?;
     if let Some(timeout) = options.connect_timeout {
         endpoint = endpoint.connect_timeout(timeout);
