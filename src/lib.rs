@@ -18,6 +18,11 @@
 //!
 //! Server stubs (`*_server` modules) are behind the default-on `server` feature.
 //!
+//! On top of the stubs, [`Client`] calls all 41 RPCs with typed resource names
+//! ([`names`]), routing and API headers, retry and timeout policies ([`policy`]), automatic
+//! `request_id`s, long-running operation pollers ([`Operation`]), pagers ([`Pager`]),
+//! validated update masks ([`field_mask`]) and one [`Error`] type; see [`client`].
+//!
 //! The messages are prost structs whose fields are public. New fields are added to them
 //! when the API grows, so construct them with `..Default::default()`:
 //!
@@ -39,11 +44,27 @@
 #[rustfmt::skip]
 mod generated;
 
+// `for_each_rpc!`, `for_each_resource_pattern!` and `rpc_binding!`: the API surface read off
+// the proto annotations by build.rs (hidden: an implementation aid, not a stable interface).
+// Included before the modules so that they can use the macros by name.
+include!(concat!(env!("OUT_DIR"), "/api_surface.rs"));
+
+pub mod client;
 #[cfg(feature = "emulator")]
 pub mod emulator;
+pub mod error;
 pub mod field_mask;
+pub mod lro;
 pub mod names;
+pub mod paging;
+pub mod policy;
 pub mod reflect;
+pub mod transport;
+
+pub use client::{Call, Client, ClientBuilder, Method};
+pub use error::{Error, ErrorKind};
+pub use lro::Operation;
+pub use paging::{Items, Pager};
 
 pub use generated::google;
 
@@ -87,10 +108,6 @@ pub use generated::google::r#type;
 /// ```
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/file_descriptor_set.bin"));
-
-// `for_each_rpc!` and `for_each_resource_pattern!`: the API surface read off the proto
-// annotations by build.rs (hidden: an implementation aid, not a stable interface).
-include!(concat!(env!("OUT_DIR"), "/api_surface.rs"));
 
 /// The README's Rust code blocks, compiled (and run where they can) as doctests.
 #[cfg(doctest)]
