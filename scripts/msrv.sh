@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 cargo metadata --format-version 1 --locked --all-features 2>/dev/null | python3 -c '
 import json, sys
 meta = json.load(sys.stdin)
-def key(v): return tuple(int(x) for x in (v or "0").split("."))
+def key(v): return (tuple(int(x) for x in (v or "0").split(".")) + (0, 0, 0))[:3]
 ours = next(p for p in meta["packages"] if p["name"] == "livestream-grpc")
 deps = [(p.get("rust_version"), p["name"], p["version"]) for p in meta["packages"] if p["name"] != "livestream-grpc"]
 need = max(deps, key=lambda d: key(d[0]))

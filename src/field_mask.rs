@@ -323,6 +323,120 @@ pub fn diff<M: Updatable>(old: &M, new: &M) -> Result<Vec<String>, FieldMaskErro
         .collect())
 }
 
+/// A validated update mask for the resource `M`: every path names an updatable field of
+/// `M` (checked against the embedded descriptors), in snake_case, without duplicates.
+/// Converts into the `google.protobuf.FieldMask` of the Update requests.
+///
+/// The client also validates the mask of every Update request it sends, so a bad path
+/// fails locally either way; building it here reports the mistake where it is made.
+///
+/// ```
+/// use livestream_grpc::field_mask::UpdateMask;
+/// use livestream_grpc::v1::{channel::Output, Channel, UpdateChannelRequest};
+///
+/// // From paths (snake_case or camelCase):
+/// let mask = UpdateMask::<Channel>::from_paths(["output", "muxStreams"])?;
+/// assert_eq!(mask.paths(), ["output", "mux_streams"]);
+/// assert!(UpdateMask::<Channel>::from_paths(["labels"]).is_err()); // not updatable
+///
+/// // From the fields you set:
+/// let patch = Channel { output: Some(Output { uri: "gs://bucket/out/".into() }), ..Default::default() };
+/// assert_eq!(UpdateMask::present(&patch)?.paths(), ["output"]);
+///
+/// // From an old and a new version:
+/// let old = Channel::default();
+/// let new = Channel { output: patch.output.clone(), ..Default::default() };
+/// let request = UpdateChannelRequest {
+///     update_mask: Some(UpdateMask::diff(&old, &new)?.into()),
+///     channel: Some(new),
+///     ..Default::default()
+/// };
+/// assert_eq!(request.update_mask.unwrap().paths, ["output"]);
+/// # Ok::<(), livestream_grpc::field_mask::FieldMaskError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct UpdateMask<M: Updatable> {
+    paths: Vec<String>,
+    _resource: std::marker::PhantomData<fn() -> M>,
+}
+
+impl<M: Updatable> Default for UpdateMask<M> {
+    fn default() -> Self {
+        UpdateMask::new()
+    }
+}
+
+impl<M: Updatable> UpdateMask<M> {
+    /// An empty mask (for `Channel`, `Input` and `Pool`, an empty mask updates the fields
+    /// present in the request's resource).
+    pub fn new() -> Self {
+        UpdateMask {
+            paths: Vec::new(),
+            _resource: std::marker::PhantomData,
+        }
+    }
+
+    /// A mask of these paths, each checked with [`validate_path`].
+    pub fn from_paths<I, S>(paths: I) -> Result<Self, FieldMaskError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        paths.into_iter().try_fold(UpdateMask::new(), |mask, path| {
+            mask.with_path(path.as_ref())
+        })
+    }
+
+    /// Adds a path (checked; a duplicate is ignored).
+    pub fn with_path(mut self, path: &str) -> Result<Self, FieldMaskError> {
+        let path = validate_path::<M>(path)?;
+        if !self.paths.contains(&path) {
+            self.paths.push(path);
+        }
+        Ok(self)
+    }
+
+    /// Every updatable field of `M`.
+    pub fn all() -> Self {
+        UpdateMask {
+            paths: M::UPDATABLE_PATHS.iter().map(|p| (*p).to_owned()).collect(),
+            _resource: std::marker::PhantomData,
+        }
+    }
+
+    /// The updatable fields set in `resource` (see [`present_paths`]).
+    pub fn present(resource: &M) -> Result<Self, FieldMaskError> {
+        Ok(UpdateMask {
+            paths: present_paths(resource)?,
+            _resource: std::marker::PhantomData,
+        })
+    }
+
+    /// The updatable fields on which `old` and `new` differ (see [`diff`]).
+    pub fn diff(old: &M, new: &M) -> Result<Self, FieldMaskError> {
+        Ok(UpdateMask {
+            paths: diff(old, new)?,
+            _resource: std::marker::PhantomData,
+        })
+    }
+
+    /// The paths, in snake_case.
+    pub fn paths(&self) -> &[String] {
+        &self.paths
+    }
+
+    /// Whether the mask has no path.
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty()
+    }
+}
+
+impl<M: Updatable> From<UpdateMask<M>> for prost_types::FieldMask {
+    fn from(mask: UpdateMask<M>) -> Self {
+        prost_types::FieldMask { paths: mask.paths }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,11 @@
 //!
 //! Server stubs (`*_server` modules) are behind the default-on `server` feature.
 //!
+//! On top of the stubs, [`Client`] calls all 41 RPCs with typed resource names
+//! ([`names`]), routing and API headers, retry and timeout policies ([`policy`]), automatic
+//! `request_id`s, long-running operation pollers ([`Operation`]), pagers ([`Pager`]),
+//! validated update masks ([`field_mask`]) and one [`Error`] type; see [`client`].
+//!
 //! The messages are prost structs whose fields are public. New fields are added to them
 //! when the API grows, so construct them with `..Default::default()`:
 //!
@@ -39,18 +44,41 @@
 #[rustfmt::skip]
 mod generated;
 
-// `for_each_rpc!` and `for_each_resource_pattern!`: the API surface read off the proto
-// annotations by build.rs (hidden: an implementation aid, not a stable interface). Included
-// before the modules so they can expand the tables by name (textual macro scope).
+// `for_each_rpc!`, `for_each_resource_pattern!` and `rpc_binding!`: the API surface read off
+// the proto annotations by build.rs (hidden: an implementation aid, not a stable interface).
+// Included before the modules so that they can use the macros by name.
 include!(concat!(env!("OUT_DIR"), "/api_surface.rs"));
 
+pub mod client;
 #[cfg(feature = "emulator")]
 pub mod emulator;
+pub mod error;
 pub mod field_mask;
+pub mod lro;
 pub mod names;
+pub mod paging;
+pub mod policy;
 pub mod reflect;
+pub mod transport;
+
+pub use client::{Call, Client, ClientBuilder, Method};
+pub use error::{Error, ErrorKind};
+pub use lro::Operation;
+pub use paging::{Items, Pager};
 
 pub use generated::google;
+
+/// Entry points for `cargo fuzz` (see `fuzz/README.md`); not part of the API. `cargo fuzz`
+/// compiles with `--cfg fuzzing`, so ordinary builds do not contain this module.
+#[cfg(all(fuzzing, feature = "emulator"))]
+#[doc(hidden)]
+pub mod __fuzz {
+    /// Parses `text` as a filter and as an order_by for every listed resource type and
+    /// evaluates what parses. Never panics (that is what the fuzzer checks).
+    pub fn filter(text: &str) {
+        crate::emulator::filter::fuzz(text);
+    }
+}
 
 /// `google.cloud.video.livestream.v1`: the Live Stream API messages and service stubs.
 pub use generated::google::cloud::video::livestream::v1;

@@ -194,15 +194,32 @@ fn check_segment(pattern: &str, variable: &str, value: &str) -> Result<(), NameE
 
 /// Matches `name` against `pattern` and returns the variables' values in order.
 fn parse_pattern<'a>(pattern: &str, name: &'a str) -> Result<Vec<&'a str>, NameError> {
-    let mismatch = || NameError::new(name, pattern.to_owned());
     let mut values = Vec::new();
+    walk_pattern(pattern, name, |value| values.push(value))?;
+    Ok(values)
+}
+
+/// Checks `name` against `pattern` without building the typed name (no allocation unless
+/// it fails): what the client runs on every request before sending it.
+pub(crate) fn check_pattern(pattern: &str, name: &str) -> Result<(), NameError> {
+    walk_pattern(pattern, name, |_| {})
+}
+
+/// Matches `name` against `pattern`, checking each variable's value and handing it to
+/// `on_value` in order.
+fn walk_pattern<'a>(
+    pattern: &str,
+    name: &'a str,
+    mut on_value: impl FnMut(&'a str),
+) -> Result<(), NameError> {
+    let mismatch = || NameError::new(name, pattern.to_owned());
     let mut parts = name.split('/');
     for expected in pattern.split('/') {
         let part = parts.next().ok_or_else(mismatch)?;
         match expected.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
             Some(variable) => {
                 check_segment(pattern, variable, part)?;
-                values.push(part);
+                on_value(part);
             }
             None if part == expected => {}
             None => return Err(mismatch()),
@@ -211,7 +228,7 @@ fn parse_pattern<'a>(pattern: &str, name: &'a str) -> Result<Vec<&'a str>, NameE
     if parts.next().is_some() {
         return Err(mismatch());
     }
-    Ok(values)
+    Ok(())
 }
 
 #[cfg(test)]

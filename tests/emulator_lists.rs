@@ -1,5 +1,5 @@
 //! List semantics: paging (sizes, tokens bound to the request), locations, missing parents,
-//! and filters/order_by (the latter ignored until the filter module lands).
+//! filters and order_by.
 
 mod emulator_support;
 
@@ -360,8 +360,7 @@ async fn a_bad_filter_or_order_by_is_invalid_argument() {
     }
 }
 
-// The tests below describe the intended filter/order_by behaviour (spec §4); they need the
-// filter module (branch `filter`) and run once it is merged.
+// Filters and order_by (spec §4), through the filter module.
 
 async fn three_channels(env: &mut Env) {
     env.create_input("in").await;
@@ -410,7 +409,6 @@ async fn names(env: &mut Env, filter: &str, order_by: &str, page_size: i32) -> V
 }
 
 #[tokio::test]
-#[ignore = "needs filter module"]
 async fn filter_channels_by_streaming_state() {
     let mut env = start().await;
     three_channels(&mut env).await;
@@ -426,7 +424,6 @@ async fn filter_channels_by_streaming_state() {
 }
 
 #[tokio::test]
-#[ignore = "needs filter module"]
 async fn filter_channels_by_label_with_paging() {
     let mut env = start().await;
     three_channels(&mut env).await;
@@ -445,7 +442,6 @@ async fn filter_channels_by_label_with_paging() {
 }
 
 #[tokio::test]
-#[ignore = "needs filter module"]
 async fn order_channels_by_name_descending_with_paging() {
     let mut env = start().await;
     three_channels(&mut env).await;
@@ -460,7 +456,6 @@ async fn order_channels_by_name_descending_with_paging() {
 }
 
 #[tokio::test]
-#[ignore = "needs filter module"]
 async fn filter_inputs_by_type_and_events_by_state() {
     let mut env = start().await;
     three_channels(&mut env).await;
@@ -496,7 +491,6 @@ async fn filter_inputs_by_type_and_events_by_state() {
 }
 
 #[tokio::test]
-#[ignore = "needs filter module"]
 async fn filter_operations_by_done_and_target() {
     let mut env = start().await;
     three_channels(&mut env).await;

@@ -218,12 +218,13 @@ async fn return_to_program_stops_running_events_and_input_switch_changes_the_act
         .await
         .unwrap();
     env.start_channel("ch").await;
+    env.create_asset("slate-image").await.unwrap();
     env.create_event(
         "ch",
         "slate",
         Task::Slate(event::SlateTask {
             duration: None,
-            asset: String::new(),
+            asset: asset_name("slate-image"),
         }),
     )
     .await
@@ -462,7 +463,7 @@ async fn clips_can_be_fetched_and_fail_when_forced() {
         parent: channel_name("ch"),
         clip_id: id.into(),
         clip: Some(Clip {
-            output_uri: "gs://b/clips".into(),
+            output_uri: "gs://my-bucket/clips".into(),
             slices: vec![clip::Slice {
                 kind: Some(clip::slice::Kind::TimeSlice(clip::TimeSlice {
                     markin_time: Some(at(now - Duration::from_secs(120))),

@@ -1,0 +1,337 @@
+//! [`ClientBuilder`]: endpoint, credentials, headers, connection and call options.
+
+use std::time::Duration;
+
+use tonic::transport::Channel;
+use tower_layer::Layer as _;
+
+use super::{Client, Method};
+use crate::error::{Error, ErrorKind};
+use crate::policy::{CallOptions, PollingOptions};
+use crate::transport::{
+    self, ConnectOptions, EMULATOR_HOST_ENV, HeadersLayer, Target, TonicService, Transport,
+    box_service,
+};
+
+/// Which credentials to use.
+#[derive(Clone, Default)]
+enum CredentialsChoice {
+    /// Application Default Credentials for TLS endpoints; none for plaintext endpoints, the
+    /// emulator, and channels or services handed in.
+    #[default]
+    Default,
+    /// No credentials.
+    Anonymous,
+    /// These credentials, everywhere.
+    #[cfg(feature = "auth")]
+    Explicit(google_cloud_auth::credentials::Credentials),
+}
+
+/// Builds a [`Client`].
+///
+/// | setting | default |
+/// |---|---|
+/// | endpoint | `https://livestream.googleapis.com` over TLS; the emulator named by `LIVESTREAM_EMULATOR_HOST` (plaintext) when that is set and non-empty and no endpoint was set |
+/// | credentials | Application Default Credentials with the `cloud-platform` scope (feature `auth`); none for plaintext endpoints and the emulator |
+/// | quota project | none (credentials may name one) |
+/// | user agent | `livestream-grpc/<version>` (after yours, if set) |
+/// | connect timeout | 20 s |
+/// | HTTP/2 keep-alive | off |
+/// | call options | per method, see [`policy`](crate::policy#defaults) |
+/// | polling | 1 s, ×1.5, up to 20 s, for at most 30 minutes |
+///
+/// Explicit configuration always wins over the environment.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use livestream_grpc::Client;
+///
+/// # async fn example() -> Result<(), livestream_grpc::Error> {
+/// let client = Client::builder()
+///     .with_quota_project("my-billing-project")
+///     .with_user_agent("my-app/1.0")
+///     .with_connect_timeout(Duration::from_secs(5))
+///     .with_keep_alive(Duration::from_secs(30))
+///     .build()
+///     .await?;
+/// # let _ = client;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct ClientBuilder {
+    endpoint: Option<String>,
+    emulator_host: Option<String>,
+    use_emulator_env: bool,
+    credentials: CredentialsChoice,
+    quota_project: Option<String>,
+    user_agent: Option<String>,
+    connect: ConnectOptions,
+    pub(super) call_options: CallOptions,
+    pub(super) method_options: Vec<(Method, CallOptions)>,
+    pub(super) polling: PollingOptions,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let credentials = match &self.credentials {
+            CredentialsChoice::Default => "default",
+            CredentialsChoice::Anonymous => "anonymous",
+            #[cfg(feature = "auth")]
+            CredentialsChoice::Explicit(_) => "explicit (not shown)",
+        };
+        f.debug_struct("ClientBuilder")
+            .field("endpoint", &self.endpoint)
+            .field("emulator_host", &self.emulator_host)
+            .field("use_emulator_env", &self.use_emulator_env)
+            .field("credentials", &credentials)
+            .field("quota_project", &self.quota_project)
+            .field("user_agent", &self.user_agent)
+            .field("connect", &self.connect)
+            .field("call_options", &self.call_options)
+            .field("method_options", &self.method_options)
+            .field("polling", &self.polling)
+            .finish()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder::new()
+    }
+}
+
+impl ClientBuilder {
+    /// The defaults (see the table above).
+    pub fn new() -> Self {
+        ClientBuilder {
+            endpoint: None,
+            emulator_host: None,
+            use_emulator_env: true,
+            credentials: CredentialsChoice::Default,
+            quota_project: None,
+            user_agent: None,
+            connect: ConnectOptions {
+                connect_timeout: Some(Duration::from_secs(20)),
+                ..ConnectOptions::default()
+            },
+            call_options: CallOptions::new(),
+            method_options: Vec::new(),
+            polling: PollingOptions::default(),
+        }
+    }
+
+    /// Connects to `endpoint` (`https://host[:port]` over TLS, `http://host:port` over
+    /// plaintext) instead of the default, whatever `LIVESTREAM_EMULATOR_HOST` says.
+    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// Connects to an emulator at `host:port` over plaintext with anonymous credentials
+    /// (unless credentials are set explicitly), as if `LIVESTREAM_EMULATOR_HOST` named it.
+    pub fn with_emulator_host(mut self, host: impl Into<String>) -> Self {
+        self.emulator_host = Some(host.into());
+        self
+    }
+
+    /// Ignores `LIVESTREAM_EMULATOR_HOST`.
+    pub fn ignore_emulator_env(mut self) -> Self {
+        self.use_emulator_env = false;
+        self
+    }
+
+    /// Authenticates with these google-cloud-auth credentials (service account, user,
+    /// impersonated, external account, ...), on every target.
+    #[cfg(feature = "auth")]
+    pub fn with_credentials(
+        mut self,
+        credentials: google_cloud_auth::credentials::Credentials,
+    ) -> Self {
+        self.credentials = CredentialsChoice::Explicit(credentials);
+        self
+    }
+
+    /// Sends no credentials.
+    pub fn with_anonymous_credentials(mut self) -> Self {
+        self.credentials = CredentialsChoice::Anonymous;
+        self
+    }
+
+    /// Bills quota to `project` (`x-goog-user-project`), overriding what the credentials
+    /// say.
+    pub fn with_quota_project(mut self, project: impl Into<String>) -> Self {
+        self.quota_project = Some(project.into());
+        self
+    }
+
+    /// Puts `product` (`my-app/1.0`) first in the `user-agent` header.
+    pub fn with_user_agent(mut self, product: impl Into<String>) -> Self {
+        self.user_agent = Some(product.into());
+        self
+    }
+
+    /// How long connecting (TCP and TLS) may take.
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Sends HTTP/2 pings at this interval, so idle connections through NATs and load
+    /// balancers stay open and dead ones are noticed.
+    pub fn with_keep_alive(mut self, interval: Duration) -> Self {
+        self.connect.keep_alive_interval = Some(interval);
+        self
+    }
+
+    /// How long to wait for a keep-alive ping's answer before closing the connection.
+    pub fn with_keep_alive_timeout(mut self, timeout: Duration) -> Self {
+        self.connect.keep_alive_timeout = Some(timeout);
+        self
+    }
+
+    /// Uses this TLS configuration for `https` endpoints instead of the system's roots
+    /// (for example a private CA, or a different server name).
+    #[cfg(feature = "tls")]
+    pub fn with_tls_config(mut self, tls: tonic::transport::ClientTlsConfig) -> Self {
+        self.connect.tls = Some(tls);
+        self
+    }
+
+    /// Options for every method (settings not given keep their per-method default).
+    pub fn with_call_options(mut self, options: CallOptions) -> Self {
+        self.call_options = options;
+        self
+    }
+
+    /// Options for one method, over [`with_call_options`](Self::with_call_options).
+    pub fn with_method_options(mut self, method: Method, options: CallOptions) -> Self {
+        self.method_options.push((method, options));
+        self
+    }
+
+    /// How long-running operations are polled.
+    pub fn with_polling_options(mut self, polling: PollingOptions) -> Self {
+        self.polling = polling;
+        self
+    }
+
+    /// Connects (lazily: the first call opens the connection) and builds the client.
+    ///
+    /// Fails on an invalid endpoint, user agent or quota project, a missing `tls` feature
+    /// for an `https` endpoint, credentials that cannot be loaded, or when called outside
+    /// a tokio runtime.
+    pub async fn build(self) -> Result<Client, Error> {
+        let env = if self.use_emulator_env && self.emulator_host.is_none() {
+            std::env::var(EMULATOR_HOST_ENV).ok()
+        } else {
+            None
+        };
+        let target = transport::resolve_target(
+            self.endpoint.as_deref(),
+            self.emulator_host.as_deref().or(env.as_deref()),
+        );
+        let (uri, secure) = match &target {
+            Target::Endpoint(uri) => (uri.clone(), uri.starts_with("https:")),
+            Target::Emulator(uri) => (uri.clone(), false),
+        };
+        // The endpoint sends the user agent, so the headers layer need not.
+        let headers = self.headers_layer()?.without_user_agent();
+        let connect = ConnectOptions {
+            user_agent: self.user_agent.clone(),
+            ..self.connect.clone()
+        };
+        let channel = transport::connect_lazy(&uri, &connect)?;
+        let description = match target {
+            Target::Endpoint(uri) => uri,
+            Target::Emulator(uri) => format!("{uri} (emulator)"),
+        };
+        self.assemble_channel(headers, channel, secure, description)
+    }
+
+    /// Builds a client over your own channel. Only explicitly set credentials are used.
+    pub fn build_with_channel(self, channel: Channel) -> Result<Client, Error> {
+        let headers = self.headers_layer()?;
+        self.assemble_channel(headers, channel, false, "channel".to_owned())
+    }
+
+    /// Builds a client over any tonic-compatible service (see [`Client::from_service`]).
+    /// Only explicitly set credentials are used.
+    pub fn build_with_service<S: TonicService>(self, service: S) -> Result<Client, Error> {
+        let headers = self.headers_layer()?;
+        let transport = match self.explicit_credentials() {
+            #[cfg(feature = "auth")]
+            Some(credentials) => Transport::Boxed(box_service(
+                transport::AuthLayer::new(credentials).layer(headers.layer(service)),
+            )),
+            _ => Transport::Boxed(box_service(headers.layer(service))),
+        };
+        Ok(Client::assemble(transport, self, "service".to_owned()))
+    }
+
+    fn headers_layer(&self) -> Result<HeadersLayer, Error> {
+        let mut layer = HeadersLayer::new();
+        if let Some(product) = &self.user_agent {
+            layer = layer.with_user_agent(product)?;
+        }
+        if let Some(project) = &self.quota_project {
+            layer = layer.with_quota_project(project)?;
+        }
+        Ok(layer)
+    }
+
+    #[cfg(feature = "auth")]
+    fn explicit_credentials(&self) -> Option<google_cloud_auth::credentials::Credentials> {
+        match &self.credentials {
+            CredentialsChoice::Explicit(c) => Some(c.clone()),
+            _ => None,
+        }
+    }
+
+    #[cfg(not(feature = "auth"))]
+    fn explicit_credentials(&self) -> Option<std::convert::Infallible> {
+        None
+    }
+
+    /// Stacks `headers` and (for `secure` targets by default, or when explicit) credentials
+    /// over `channel`.
+    fn assemble_channel(
+        self,
+        headers: HeadersLayer,
+        channel: Channel,
+        secure: bool,
+        description: String,
+    ) -> Result<Client, Error> {
+        let headers = headers.layer(channel);
+        let transport = match &self.credentials {
+            CredentialsChoice::Anonymous => Transport::Channel(headers),
+            CredentialsChoice::Default if !secure => Transport::Channel(headers),
+            #[cfg(feature = "auth")]
+            CredentialsChoice::Explicit(credentials) => {
+                Transport::Authed(transport::AuthLayer::new(credentials.clone()).layer(headers))
+            }
+            #[cfg(feature = "auth")]
+            CredentialsChoice::Default => {
+                let credentials = google_cloud_auth::credentials::Builder::default()
+                    .with_scopes([transport::CLOUD_PLATFORM_SCOPE])
+                    .build()
+                    .map_err(|e| {
+                        Error::local(
+                            ErrorKind::Auth,
+                            "Application Default Credentials could not be loaded",
+                        )
+                        .with_source(e)
+                    })?;
+                Transport::Authed(transport::AuthLayer::new(credentials).layer(headers))
+            }
+            #[cfg(not(feature = "auth"))]
+            CredentialsChoice::Default => {
+                return Err(Error::local(
+                    ErrorKind::Auth,
+                    "no credentials for a TLS endpoint: enable the `auth` feature of \
+                     livestream-grpc, or call `with_anonymous_credentials()`",
+                ));
+            }
+        };
+        Ok(Client::assemble(transport, self, description))
+    }
+}

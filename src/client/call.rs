@@ -1,0 +1,400 @@
+//! [`Call`]: one RPC with its options, and the retry loop that runs it.
+
+use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::time::Duration;
+
+use bytes::{BufMut, Bytes};
+use prost::Message;
+use tokio::time::Instant;
+use tonic::Status;
+use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
+use tonic::metadata::AsciiMetadataValue;
+use tracing::Instrument as _;
+
+use super::{Client, ListRpc, Rpc};
+use crate::error::Error;
+use crate::paging::{Items, Pager};
+use crate::policy::{CallOptions, ExponentialBackoff, NeverRetry, RetryPolicy, RetryState};
+use crate::transport::{ROUTING_HEADER, routing_header};
+
+/// One RPC call, ready to send: `.await` it (or call [`send`](Call::send)), after setting
+/// per-call options if you like. List calls can also be turned into a [`Pager`] or an
+/// [`Items`] stream.
+///
+/// What `.await` returns depends on the RPC: the response message for plain RPCs, an
+/// [`Operation`](crate::Operation) for long-running ones, and the first page for List
+/// methods.
+#[must_use = "a call does nothing until it is awaited"]
+pub struct Call<'a, R: Rpc> {
+    client: &'a Client,
+    request: R,
+    options: CallOptions,
+}
+
+impl<R: Rpc> std::fmt::Debug for Call<'_, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The request may hold secrets (stream keys, passphrase references): not shown.
+        f.debug_struct("Call")
+            .field("method", &R::METHOD)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, R: Rpc> Call<'a, R> {
+    pub(crate) fn new(client: &'a Client, request: R) -> Self {
+        Call {
+            client,
+            request,
+            options: CallOptions::new(),
+        }
+    }
+
+    /// Replaces the per-call options.
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The retry policy of this call.
+    pub fn with_retry_policy(mut self, policy: impl RetryPolicy + 'static) -> Self {
+        self.options = self.options.with_retry_policy(policy);
+        self
+    }
+
+    /// The backoff of this call.
+    pub fn with_backoff(mut self, backoff: ExponentialBackoff) -> Self {
+        self.options = self.options.with_backoff(backoff);
+        self
+    }
+
+    /// The overall deadline of this call, retries included.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.options = self.options.with_timeout(timeout);
+        self
+    }
+
+    /// The timeout of each attempt (sent as `grpc-timeout`).
+    pub fn with_attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.options = self.options.with_attempt_timeout(timeout);
+        self
+    }
+
+    /// The request.
+    pub fn request(&self) -> &R {
+        &self.request
+    }
+
+    /// The request, to change it before sending.
+    pub fn request_mut(&mut self) -> &mut R {
+        &mut self.request
+    }
+
+    /// Sends the call: validates the request locally, fills an empty `request_id`, then
+    /// runs the attempts the retry policy allows.
+    pub async fn send(self) -> Result<R::Output, Error> {
+        let response = self.client.invoke(self.request, &self.options).await?;
+        R::into_output(self.client, response)
+    }
+}
+
+impl<'a, R: ListRpc> Call<'a, R> {
+    /// Pages of results, as a `futures::Stream` of responses, carrying `page_size`,
+    /// `filter` and `order_by` across pages.
+    pub fn by_page(self) -> Pager<R> {
+        Pager::new(self.client.clone(), self.request, self.options)
+    }
+
+    /// The items of every page, as a `futures::Stream`.
+    pub fn by_item(self) -> Items<R> {
+        self.by_page().items()
+    }
+
+    /// Collects the items of every page, stopping after `limit` items if given.
+    pub async fn collect_items(self, limit: Option<usize>) -> Result<Vec<R::Item>, Error> {
+        self.by_page().collect_items(limit).await
+    }
+}
+
+impl<'a, R: Rpc> IntoFuture for Call<'a, R> {
+    type Output = Result<R::Output, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// What goes on the wire: the message itself when a single attempt is possible, or its
+/// encoding, shared by every attempt (a retry costs a reference count, not a deep clone).
+enum Payload<M> {
+    Message(M),
+    Encoded(Bytes),
+}
+
+struct PayloadCodec<M, U>(PhantomData<fn(M) -> U>);
+
+struct PayloadEncoder<M>(PhantomData<fn(M)>);
+
+impl<M: Message + Send + Sync + 'static> Encoder for PayloadEncoder<M> {
+    type Item = Payload<M>;
+    type Error = Status;
+
+    fn encode(&mut self, item: Payload<M>, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
+        match item {
+            Payload::Message(message) => message
+                .encode(dst)
+                .map_err(|e| Status::internal(format!("encoding the request: {e}"))),
+            Payload::Encoded(bytes) => {
+                dst.put(bytes);
+                Ok(())
+            }
+        }
+    }
+}
+
+impl<M, U> Codec for PayloadCodec<M, U>
+where
+    M: Message + Send + Sync + 'static,
+    U: Message + Default + Send + 'static,
+{
+    type Encode = Payload<M>;
+    type Decode = U;
+    type Encoder = PayloadEncoder<M>;
+    type Decoder = ResponseDecoder<U>;
+
+    fn encoder(&mut self) -> Self::Encoder {
+        PayloadEncoder(PhantomData)
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        ResponseDecoder(tonic_prost::ProstDecoder::default())
+    }
+}
+
+struct ResponseDecoder<U>(tonic_prost::ProstDecoder<U>);
+
+impl<U: Message + Default> Decoder for ResponseDecoder<U> {
+    type Item = U;
+    type Error = Status;
+
+    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<U>, Status> {
+        self.0.decode(src)
+    }
+}
+
+/// The settings of one call, resolved: per call, then the client's for the method.
+struct Resolved<'o> {
+    retry: &'o dyn RetryPolicy,
+    backoff: &'o ExponentialBackoff,
+    timeout: Option<Duration>,
+    attempt_timeout: Option<Duration>,
+    metadata: [Option<&'o tonic::metadata::MetadataMap>; 2],
+}
+
+static NEVER: NeverRetry = NeverRetry;
+
+impl Client {
+    /// Runs one RPC: local validation, `request_id`, routing header, attempts, backoff.
+    ///
+    /// One flat async fn (rather than nested ones) keeps the future small: every level of
+    /// nesting would add a copy of the tonic call's state on every call.
+    pub(crate) async fn invoke<R: Rpc>(
+        &self,
+        mut request: R,
+        options: &CallOptions,
+    ) -> Result<R::Response, Error> {
+        let method = R::METHOD;
+        let span = tracing::debug_span!(
+            "livestream_grpc.call",
+            rpc = method.name(),
+            attempts = tracing::field::Empty,
+            code = tracing::field::Empty,
+            latency_us = tracing::field::Empty,
+        );
+        let start = Instant::now();
+        let fail = |mut err: Error| {
+            span.record("attempts", err.attempts());
+            span.record("code", tracing::field::debug(err.code()));
+            span.record("latency_us", start.elapsed().as_micros() as u64);
+            err.set_method(method.name());
+            err
+        };
+
+        let defaults = self.method_options(method);
+        let fallback_backoff = ExponentialBackoff::rpc_default();
+        let settings = Resolved {
+            retry: options
+                .retry
+                .as_deref()
+                .or(defaults.retry.as_deref())
+                .unwrap_or(&NEVER),
+            backoff: options
+                .backoff
+                .as_ref()
+                .or(defaults.backoff.as_ref())
+                .unwrap_or(&fallback_backoff),
+            timeout: options.timeout.or(defaults.timeout),
+            attempt_timeout: options.attempt_timeout.or(defaults.attempt_timeout),
+            metadata: [options.metadata.as_ref(), defaults.metadata.as_ref()],
+        };
+
+        request.validate().map_err(fail)?;
+        if let Some(id) = request.request_id_mut()
+            && id.is_empty()
+        {
+            *id = uuid::Uuid::new_v4().to_string();
+        }
+        let routing = routing_header(method.routing_field(), request.routing_value());
+
+        let deadline = settings.timeout.map(|t| start + t);
+        let retry_possible = settings.retry.attempt_limit() != Some(1);
+        let encoded = retry_possible.then(|| Bytes::from(request.encode_to_vec()));
+        let mut single = (!retry_possible).then_some(request);
+
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if remaining == Some(Duration::ZERO) {
+                return Err(fail(deadline_error(settings.timeout, None, attempt - 1)));
+            }
+            let attempt_timeout = match (settings.attempt_timeout, remaining) {
+                (Some(a), Some(r)) => Some(a.min(r)),
+                (a, r) => a.or(r),
+            };
+            // A retryable request is shared by every attempt; a single-attempt request is
+            // sent as is.
+            let payload = match (&encoded, single.take()) {
+                (Some(bytes), _) => Payload::Encoded(bytes.clone()),
+                (None, Some(message)) => Payload::Message(message),
+                // Unreachable: without retries the loop ends after the first attempt.
+                (None, None) => {
+                    return Err(fail(Error::decode("internal: a request sent twice")));
+                }
+            };
+            let tonic_request = attempt_request(payload, &routing, &settings, attempt_timeout);
+            let attempt_span = tracing::debug_span!(
+                parent: &span,
+                "livestream_grpc.attempt",
+                rpc = method.name(),
+                attempt,
+                code = tracing::field::Empty,
+                latency_us = tracing::field::Empty,
+            );
+            let attempt_start = Instant::now();
+            let mut grpc = self.grpc();
+            let path = http::uri::PathAndQuery::from_static(method.path());
+            let call = async move {
+                grpc.ready().await.map_err(Status::from_error)?;
+                grpc.unary(
+                    tonic_request,
+                    path,
+                    PayloadCodec::<R, R::Response>(PhantomData),
+                )
+                .await
+            }
+            .instrument(attempt_span.clone());
+            let result = match attempt_timeout {
+                Some(t) => tokio::time::timeout(t, call).await.unwrap_or_else(|_| {
+                    Err(Status::deadline_exceeded(format!(
+                        "attempt timed out after {t:?}"
+                    )))
+                }),
+                None => call.await,
+            };
+            let code = result
+                .as_ref()
+                .map_or_else(Status::code, |_| tonic::Code::Ok);
+            attempt_span.record("code", tracing::field::debug(code));
+            attempt_span.record("latency_us", attempt_start.elapsed().as_micros() as u64);
+
+            let status = match result {
+                Ok(response) => {
+                    span.record("attempts", attempt);
+                    span.record("code", tracing::field::debug(tonic::Code::Ok));
+                    span.record("latency_us", start.elapsed().as_micros() as u64);
+                    return Ok(response.into_inner());
+                }
+                Err(status) => status,
+            };
+            let mut err = Error::from_status(status);
+            err.set_attempts(attempt);
+            // An attempt cut short by the overall deadline is the call's timeout.
+            if err.code() == tonic::Code::DeadlineExceeded
+                && deadline.is_some_and(|d| Instant::now() >= d)
+            {
+                return Err(fail(deadline_error(settings.timeout, Some(err), attempt)));
+            }
+            if !retry_possible {
+                return Err(fail(err));
+            }
+            let delay = err
+                .retry_delay()
+                .unwrap_or_else(|| settings.backoff.sleep_for(attempt));
+            let state = RetryState::new(attempt, start.elapsed(), delay);
+            if !settings.retry.should_retry(&err, &state) {
+                // Retryable in principle, but the policy's limits stopped it.
+                let first = RetryState::new(1, Duration::ZERO, Duration::ZERO);
+                let err = if settings.retry.should_retry(&err, &first) {
+                    err.exhausted()
+                } else {
+                    err
+                };
+                return Err(fail(err));
+            }
+            if deadline.is_some_and(|d| Instant::now() + delay >= d) {
+                return Err(fail(deadline_error(settings.timeout, Some(err), attempt)));
+            }
+            tracing::debug!(
+                parent: &span,
+                rpc = method.name(),
+                attempt,
+                code = ?err.code(),
+                delay_ms = delay.as_millis() as u64,
+                "retrying"
+            );
+            tokio::time::sleep(delay).await;
+        }
+    }
+}
+
+/// A fresh `tonic::Request` for one attempt: the routing header, extra metadata and
+/// `grpc-timeout`.
+fn attempt_request<R>(
+    payload: Payload<R>,
+    routing: &AsciiMetadataValue,
+    settings: &Resolved<'_>,
+    timeout: Option<Duration>,
+) -> tonic::Request<Payload<R>> {
+    let mut request = tonic::Request::new(payload);
+    let metadata = request.metadata_mut();
+    metadata.insert(ROUTING_HEADER, routing.clone());
+    for extra in settings.metadata.iter().flatten() {
+        for kv in extra.iter() {
+            if let tonic::metadata::KeyAndValueRef::Ascii(k, v) = kv
+                && !metadata.contains_key(k)
+            {
+                metadata.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    if let Some(t) = timeout {
+        request.set_timeout(t);
+    }
+    request
+}
+
+fn deadline_error(timeout: Option<Duration>, last: Option<Error>, attempts: u32) -> Error {
+    let mut err = Error::timeout(
+        format!(
+            "the call's deadline of {:?} passed",
+            timeout.unwrap_or_default()
+        ),
+        last,
+    );
+    err.set_attempts(attempts);
+    err
+}

@@ -1,0 +1,227 @@
+//! [`Client`]: every RPC of the Live Stream API and its Operations and Locations mixins,
+//! with typed names, routing headers, retries, timeouts, LRO pollers and pagers.
+//!
+//! # Connecting
+//!
+//! ```no_run
+//! use livestream_grpc::Client;
+//!
+//! # async fn example() -> Result<(), livestream_grpc::Error> {
+//! // https://livestream.googleapis.com with Application Default Credentials, or the emulator
+//! // named by LIVESTREAM_EMULATOR_HOST (plaintext, anonymous) when it is set.
+//! let client = Client::builder().build().await?;
+//! # let _ = client;
+//! # Ok(()) }
+//! ```
+//!
+//! Or hand in a [`tonic::transport::Channel`] ([`Client::from_channel`]) or any
+//! tonic-compatible service ([`Client::from_service`]): an in-process emulator, or your own
+//! implementation of the generated server traits, for tests.
+//!
+//! # Calling
+//!
+//! Each RPC is a method taking its prost request (or anything that converts into it, such
+//! as a typed name) and returning a [`Call`]: `.await` it, or set per-call options first.
+//!
+//! ```no_run
+//! use futures_util::StreamExt;
+//! use livestream_grpc::names::LocationName;
+//! use livestream_grpc::v1::{Channel, CreateChannelRequest};
+//!
+//! # async fn example(client: livestream_grpc::Client) -> Result<(), livestream_grpc::Error> {
+//! let location = LocationName::new("my-project", "us-central1")?;
+//! let operation = client
+//!     .create_channel(CreateChannelRequest {
+//!         parent: location.to_string(),
+//!         channel_id: "my-channel".into(),
+//!         channel: Some(Channel::default()),
+//!         ..Default::default()
+//!     })
+//!     .await?;
+//! let channel = operation.until_done().await?;
+//!
+//! let name = location.channel("my-channel")?;
+//! client.start_channel(&name).await?.until_done().await?;
+//!
+//! let mut channels = client.list_channels(&location).by_item();
+//! while let Some(channel) = channels.next().await {
+//!     println!("{}", channel?.name);
+//! }
+//! # let _ = channel;
+//! # Ok(()) }
+//! ```
+
+mod builder;
+mod call;
+mod methods;
+
+use std::sync::Arc;
+
+use tonic::transport::Channel;
+
+pub use builder::ClientBuilder;
+pub use call::Call;
+pub use methods::{ListRpc, LroRpc, Method, MethodKind, Rpc};
+
+use crate::lro::Operation;
+use crate::names::OperationName;
+use crate::policy::{CallOptions, PollingOptions, default_options};
+use tower_layer::Layer as _;
+
+use crate::transport::{HeadersLayer, TonicService, Transport, box_service};
+
+/// A client of the Live Stream API: a cheap `Clone` handle (an `Arc`) over one connection
+/// (HTTP/2 multiplexes concurrent calls), its per-method options and its polling options.
+///
+/// See the [module documentation](self) for an overview; every RPC method documents its
+/// behaviour and has an example.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<ClientInner>,
+}
+
+struct ClientInner {
+    grpc: tonic::client::Grpc<Transport>,
+    /// Fully resolved options, indexed by `Method as usize`.
+    methods: Vec<CallOptions>,
+    polling: PollingOptions,
+    description: String,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("target", &self.inner.description)
+            .field("polling", &self.inner.polling)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A builder: endpoint, credentials, headers, connection and call options.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A client over your own channel, with the default options and no credentials (use
+    /// [`ClientBuilder::build_with_channel`] to add some).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let channel = tonic::transport::Endpoint::from_static("http://127.0.0.1:8085").connect_lazy();
+    /// let client = livestream_grpc::Client::from_channel(channel);
+    /// # let _ = client;
+    /// # }
+    /// ```
+    pub fn from_channel(channel: Channel) -> Client {
+        Client::assemble(
+            Transport::Channel(HeadersLayer::new().layer(channel)),
+            ClientBuilder::new(),
+            "channel".to_owned(),
+        )
+    }
+
+    /// A client over any tonic-compatible service, boxed once: an in-process emulator, a
+    /// `tonic::service::Routes` of your own implementations of the generated server traits
+    /// (methods you do not implement answer `UNIMPLEMENTED`), or a channel with your own
+    /// tower layers. Default options, no credentials (see
+    /// [`ClientBuilder::build_with_service`]).
+    ///
+    /// ```
+    /// use livestream_grpc::v1::livestream_service_server::{LivestreamService, LivestreamServiceServer};
+    /// use livestream_grpc::v1::{Channel, GetChannelRequest};
+    /// use livestream_grpc::names::ChannelName;
+    ///
+    /// struct Fake;
+    /// #[tonic::async_trait]
+    /// impl LivestreamService for Fake {
+    ///     async fn get_channel(
+    ///         &self,
+    ///         request: tonic::Request<GetChannelRequest>,
+    ///     ) -> Result<tonic::Response<Channel>, tonic::Status> {
+    ///         let name = request.into_inner().name;
+    ///         Ok(tonic::Response::new(Channel { name, ..Default::default() }))
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), livestream_grpc::Error> {
+    /// let routes = tonic::service::Routes::new(LivestreamServiceServer::new(Fake));
+    /// let client = livestream_grpc::Client::from_service(routes);
+    /// let name = ChannelName::new("p", "us-central1", "c")?;
+    /// let channel = client.get_channel(&name).await?;
+    /// assert_eq!(channel.name, name.to_string());
+    /// let err = client.get_input(&name.parent().input("i")?).await.unwrap_err();
+    /// assert_eq!(err.code(), tonic::Code::Unimplemented);
+    /// # Ok(()) }
+    /// ```
+    pub fn from_service<S: TonicService>(service: S) -> Client {
+        Client::assemble(
+            Transport::Boxed(box_service(HeadersLayer::new().layer(service))),
+            ClientBuilder::new(),
+            "service".to_owned(),
+        )
+    }
+
+    /// Puts a client together from a transport and the builder's call and polling options.
+    fn assemble(transport: Transport, builder: ClientBuilder, description: String) -> Client {
+        let methods = Method::ALL
+            .iter()
+            .map(|&method| {
+                let client_wide = builder.call_options.clone().or(&default_options(method));
+                builder
+                    .method_options
+                    .iter()
+                    .rev()
+                    .find(|(m, _)| *m == method)
+                    .map_or(client_wide.clone(), |(_, o)| o.clone().or(&client_wide))
+            })
+            .collect();
+        Client {
+            inner: Arc::new(ClientInner {
+                grpc: tonic::client::Grpc::new(transport),
+                methods,
+                polling: builder.polling,
+                description,
+            }),
+        }
+    }
+
+    /// The effective options of `method` on this client (defaults merged with the
+    /// builder's): every setting is filled.
+    pub fn method_options(&self, method: Method) -> &CallOptions {
+        &self.inner.methods[method as usize]
+    }
+
+    /// How this client polls long-running operations.
+    pub fn polling_options(&self) -> &PollingOptions {
+        &self.inner.polling
+    }
+
+    /// Resumes a long-running operation from its name (for example one saved before a
+    /// restart): nothing is sent until you [`poll`](Operation::poll) or
+    /// [`wait`](Operation::wait).
+    ///
+    /// ```no_run
+    /// use livestream_grpc::names::OperationName;
+    /// use livestream_grpc::v1::Channel;
+    ///
+    /// # async fn example(client: livestream_grpc::Client) -> Result<(), livestream_grpc::Error> {
+    /// let name: OperationName = "projects/my-project/locations/us-central1/operations/operation-1".parse()?;
+    /// let mut operation = client.operation::<Channel>(&name);
+    /// let channel = operation.wait().await?;
+    /// # let _ = channel;
+    /// # Ok(()) }
+    /// ```
+    pub fn operation<T>(&self, name: &OperationName) -> Operation<T>
+    where
+        T: prost::Message + prost::Name + Default,
+    {
+        Operation::resume(self.clone(), name.to_string())
+    }
+
+    pub(crate) fn grpc(&self) -> tonic::client::Grpc<Transport> {
+        self.inner.grpc.clone()
+    }
+}

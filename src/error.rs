@@ -1,0 +1,514 @@
+//! [`Error`]: the one error type of the client.
+//!
+//! Every fallible operation of the client returns [`Error`]. It tells you
+//!
+//! - what went wrong, as an [`ErrorKind`]: a status from the service, a local validation
+//!   failure (bad name, ID, update mask, request or configuration, caught before anything
+//!   is sent), a timeout, exhausted retries, a failed long-running operation, an auth
+//!   failure, a connection failure, or an unexpected response;
+//! - the gRPC [`Code`] and message, with predicates for the common cases
+//!   ([`is_not_found`](Error::is_not_found), [`is_already_exists`](Error::is_already_exists),
+//!   [`is_timeout`](Error::is_timeout), [`is_retryable`](Error::is_retryable), ...);
+//! - the decoded `google.rpc` error details ([`details`](Error::details): `BadRequest`,
+//!   `ErrorInfo`, `RetryInfo`, `PreconditionFailure`, `ResourceInfo`, ...);
+//! - how many attempts were made, and whether the request [may have been
+//!   sent](Error::may_have_been_sent), which is what a decision to retry by hand needs.
+//!
+//! ```
+//! use livestream_grpc::names::ChannelName;
+//! use livestream_grpc::{Error, ErrorKind};
+//!
+//! let err: Error = "projects/p/channels/c".parse::<ChannelName>().unwrap_err().into();
+//! assert_eq!(err.kind(), ErrorKind::InvalidName);
+//! assert!(err.is_local() && !err.may_have_been_sent());
+//! assert!(err.to_string().contains("projects/{project}/locations/{location}/channels/{channel}"));
+//! ```
+
+use std::borrow::Cow;
+use std::fmt;
+
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+use crate::field_mask::FieldMaskError;
+use crate::names::NameError;
+
+/// What kind of failure an [`Error`] is. New kinds may be added in minor releases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The service (or the HTTP/2 transport, mid-call) answered with a non-OK status.
+    Status,
+    /// A resource name in the request does not follow its pattern. Nothing was sent.
+    InvalidName,
+    /// A `*_id` field (`channel_id`, ...) breaks the server's ID rule. Nothing was sent.
+    InvalidId,
+    /// An update mask names a field that does not exist or may not be updated, or a
+    /// required mask is missing. Nothing was sent.
+    InvalidFieldMask,
+    /// Another local check of the request failed (for example a `request_id` that is not a
+    /// UUID). Nothing was sent.
+    InvalidRequest,
+    /// The client configuration is invalid (endpoint, TLS, backoff, ...).
+    InvalidConfig,
+    /// The overall deadline of a call, or the bound of a long-running operation wait,
+    /// passed.
+    Timeout,
+    /// The retry policy gave up on a retryable failure (attempt or time limit); the last
+    /// status is kept.
+    RetriesExhausted,
+    /// A long-running operation finished with an error status.
+    Operation,
+    /// The credentials could not produce authentication headers. Nothing was sent.
+    Auth,
+    /// No connection could be made (DNS, TCP, TLS). Nothing was sent.
+    Connect,
+    /// A response did not have the expected shape (for example an operation result whose
+    /// `Any` type URL names another message).
+    Decode,
+}
+
+/// The error of every client operation: see the [module documentation](self).
+///
+/// It never contains credentials: auth failures keep only the credentials' error message.
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    kind: ErrorKind,
+    /// For local errors and our own wrapping; for status errors the status message is used.
+    message: Cow<'static, str>,
+    status: Option<Status>,
+    details: Option<ErrorDetails>,
+    attempts: u32,
+    sent: bool,
+    method: Option<&'static str>,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl Error {
+    fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>, sent: bool) -> Self {
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                message: message.into(),
+                status: None,
+                details: None,
+                attempts: 0,
+                sent,
+                method: None,
+                source: None,
+            }),
+        }
+    }
+
+    /// A local validation or configuration error: nothing was sent.
+    pub(crate) fn local(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
+        Error::new(kind, message, false)
+    }
+
+    /// An error of the given kind caused by `source`.
+    pub(crate) fn with_source(
+        mut self,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        self.inner.source = Some(Box::new(source));
+        self
+    }
+
+    /// A configuration error.
+    pub(crate) fn config(message: impl Into<Cow<'static, str>>) -> Self {
+        Error::local(ErrorKind::InvalidConfig, message)
+    }
+
+    /// A response of the wrong shape.
+    pub(crate) fn decode(message: impl Into<Cow<'static, str>>) -> Self {
+        Error::new(ErrorKind::Decode, message, true)
+    }
+
+    /// Classifies a status returned by tonic: auth and connect failures come back as
+    /// statuses whose source chain names them; everything else is the server's answer.
+    pub(crate) fn from_status(status: Status) -> Self {
+        let (kind, sent) = classify(&status);
+        let details = decode_details(&status);
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                message: Cow::Borrowed(""),
+                status: Some(status),
+                details,
+                attempts: 1,
+                sent,
+                method: None,
+                source: None,
+            }),
+        }
+    }
+
+    /// A long-running operation that finished with `status`.
+    pub(crate) fn operation_failed(operation: &str, status: Status) -> Self {
+        let mut err = Error::from_status(status);
+        err.inner.kind = ErrorKind::Operation;
+        err.inner.sent = true;
+        err.inner.message = Cow::Owned(format!("operation {operation} failed"));
+        err
+    }
+
+    /// A deadline passed; `last` is the failure of the last attempt, if any.
+    pub(crate) fn timeout(message: impl Into<Cow<'static, str>>, last: Option<Error>) -> Self {
+        let mut err = match last {
+            Some(last) => last,
+            None => Error::new(ErrorKind::Timeout, "", true),
+        };
+        err.inner.kind = ErrorKind::Timeout;
+        err.inner.message = message.into();
+        err
+    }
+
+    /// Turns the last retryable failure into "retries exhausted".
+    pub(crate) fn exhausted(mut self) -> Self {
+        if self.inner.kind == ErrorKind::Status || self.inner.kind == ErrorKind::Connect {
+            self.inner.kind = ErrorKind::RetriesExhausted;
+        }
+        self
+    }
+
+    pub(crate) fn set_attempts(&mut self, attempts: u32) {
+        self.inner.attempts = attempts;
+    }
+
+    pub(crate) fn set_method(&mut self, method: &'static str) {
+        self.inner.method = Some(method);
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// The gRPC code: the service's (or the last attempt's) status code;
+    /// `DEADLINE_EXCEEDED` for timeouts; `INVALID_ARGUMENT` for local validation errors
+    /// (what the service would have answered); `UNAUTHENTICATED` (or `UNAVAILABLE` when
+    /// transient) for auth failures; `UNAVAILABLE` for connection failures; `INTERNAL` for
+    /// configuration and decoding errors.
+    pub fn code(&self) -> Code {
+        if let Some(status) = &self.inner.status {
+            if self.inner.kind == ErrorKind::Timeout && status.code() != Code::DeadlineExceeded {
+                return Code::DeadlineExceeded;
+            }
+            return status.code();
+        }
+        match self.inner.kind {
+            ErrorKind::Timeout => Code::DeadlineExceeded,
+            ErrorKind::InvalidName
+            | ErrorKind::InvalidId
+            | ErrorKind::InvalidFieldMask
+            | ErrorKind::InvalidRequest => Code::InvalidArgument,
+            ErrorKind::Auth => Code::Unauthenticated,
+            ErrorKind::Connect => Code::Unavailable,
+            _ => Code::Internal,
+        }
+    }
+
+    /// The message: the service's status message, or a description of the local failure.
+    pub fn message(&self) -> &str {
+        match (&self.inner.status, self.inner.kind) {
+            (Some(status), ErrorKind::Status | ErrorKind::RetriesExhausted) => status.message(),
+            _ if !self.inner.message.is_empty() => &self.inner.message,
+            (Some(status), _) => status.message(),
+            (None, _) => "",
+        }
+    }
+
+    /// The status returned by the service (the last one, after retries), if any.
+    pub fn status(&self) -> Option<&Status> {
+        self.inner.status.as_ref()
+    }
+
+    /// The decoded `google.rpc` error details (`BadRequest`, `ErrorInfo`, `RetryInfo`,
+    /// `PreconditionFailure`, `ResourceInfo`, `QuotaFailure`, `RequestInfo`, `Help`,
+    /// `LocalizedMessage`, `DebugInfo`), if the status carried any.
+    pub fn details(&self) -> Option<&ErrorDetails> {
+        self.inner.details.as_ref()
+    }
+
+    /// How many attempts were made (0 for errors caught before the first attempt).
+    pub fn attempts(&self) -> u32 {
+        self.inner.attempts
+    }
+
+    /// The RPC that failed (`"GetChannel"`), when the error comes from a call.
+    pub fn method(&self) -> Option<&'static str> {
+        self.inner.method
+    }
+
+    /// Whether the request may have reached the service. `false` for local validation and
+    /// configuration errors, auth failures and connection failures: those are always safe
+    /// to retry.
+    pub fn may_have_been_sent(&self) -> bool {
+        self.inner.sent
+    }
+
+    /// A local validation error (name, ID, mask, request or configuration): nothing was
+    /// sent, and retrying the same request cannot succeed.
+    pub fn is_local(&self) -> bool {
+        matches!(
+            self.inner.kind,
+            ErrorKind::InvalidName
+                | ErrorKind::InvalidId
+                | ErrorKind::InvalidFieldMask
+                | ErrorKind::InvalidRequest
+                | ErrorKind::InvalidConfig
+        )
+    }
+
+    /// `NOT_FOUND`.
+    pub fn is_not_found(&self) -> bool {
+        self.has_code(Code::NotFound)
+    }
+
+    /// `ALREADY_EXISTS`.
+    pub fn is_already_exists(&self) -> bool {
+        self.has_code(Code::AlreadyExists)
+    }
+
+    /// `FAILED_PRECONDITION` (for example starting a channel that is already streaming).
+    pub fn is_failed_precondition(&self) -> bool {
+        self.has_code(Code::FailedPrecondition)
+    }
+
+    /// `INVALID_ARGUMENT`, from the service or from local validation.
+    pub fn is_invalid_argument(&self) -> bool {
+        self.code() == Code::InvalidArgument
+    }
+
+    /// `PERMISSION_DENIED`.
+    pub fn is_permission_denied(&self) -> bool {
+        self.has_code(Code::PermissionDenied)
+    }
+
+    /// `UNAUTHENTICATED`, or any failure of the credentials.
+    pub fn is_unauthenticated(&self) -> bool {
+        self.inner.kind == ErrorKind::Auth || self.has_code(Code::Unauthenticated)
+    }
+
+    /// `RESOURCE_EXHAUSTED` (quota).
+    pub fn is_resource_exhausted(&self) -> bool {
+        self.has_code(Code::ResourceExhausted)
+    }
+
+    /// `UNAVAILABLE`, including connection failures.
+    pub fn is_unavailable(&self) -> bool {
+        self.code() == Code::Unavailable
+    }
+
+    /// `CANCELLED` (for example a long-running operation that was cancelled).
+    pub fn is_cancelled(&self) -> bool {
+        self.has_code(Code::Cancelled)
+    }
+
+    /// A deadline passed: the overall timeout of a call or of an operation wait, or a
+    /// `DEADLINE_EXCEEDED` status.
+    pub fn is_timeout(&self) -> bool {
+        self.inner.kind == ErrorKind::Timeout || self.code() == Code::DeadlineExceeded
+    }
+
+    /// The retry policy gave up (see [`ErrorKind::RetriesExhausted`]).
+    pub fn is_exhausted(&self) -> bool {
+        self.inner.kind == ErrorKind::RetriesExhausted
+    }
+
+    /// A long-running operation finished with an error (see [`ErrorKind::Operation`]).
+    pub fn is_operation_failure(&self) -> bool {
+        self.inner.kind == ErrorKind::Operation
+    }
+
+    /// Whether the failure is transient, so the same request may succeed later: an
+    /// `UNAVAILABLE` status, a connection failure or a transient credentials failure.
+    /// Requests with a `request_id` (filled automatically) are safe to resend as they are.
+    pub fn is_retryable(&self) -> bool {
+        !self.is_local() && self.inner.kind != ErrorKind::Operation && self.is_unavailable()
+    }
+
+    /// The delay the service asked for in a `google.rpc.RetryInfo` detail, if any.
+    pub fn retry_delay(&self) -> Option<std::time::Duration> {
+        self.details()?.retry_info()?.retry_delay
+    }
+
+    fn has_code(&self, code: Code) -> bool {
+        !self.is_local() && self.code() == code
+    }
+}
+
+/// Classifies a tonic status: auth failures (our [`AuthError`] in the source chain) and
+/// connection failures (`tonic::ConnectError`) were never sent.
+///
+/// [`AuthError`]: crate::transport::AuthError
+fn classify(status: &Status) -> (ErrorKind, bool) {
+    let mut source = std::error::Error::source(status);
+    while let Some(err) = source {
+        if err.is::<crate::transport::AuthError>() {
+            return (ErrorKind::Auth, false);
+        }
+        if err.is::<tonic::ConnectError>() {
+            return (ErrorKind::Connect, false);
+        }
+        source = err.source();
+    }
+    (ErrorKind::Status, true)
+}
+
+fn decode_details(status: &Status) -> Option<ErrorDetails> {
+    if status.details().is_empty() {
+        return None;
+    }
+    status.check_error_details().ok()
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(method) = self.inner.method {
+            write!(f, "{method}: ")?;
+        }
+        let inner = &*self.inner;
+        match (&inner.status, inner.kind) {
+            (Some(status), ErrorKind::RetriesExhausted) => write!(
+                f,
+                "gave up after {} attempts: {:?}: {}",
+                inner.attempts,
+                status.code(),
+                status.message()
+            ),
+            (Some(status), ErrorKind::Status | ErrorKind::Connect | ErrorKind::Auth) => {
+                write!(f, "{:?}: {}", status.code(), status.message())
+            }
+            (Some(status), _) => write!(
+                f,
+                "{}: {:?}: {}",
+                inner.message,
+                status.code(),
+                status.message()
+            ),
+            (None, _) => f.write_str(&inner.message),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &inner.kind)
+            .field("code", &self.code())
+            .field("message", &self.message());
+        if let Some(method) = inner.method {
+            d.field("method", &method);
+        }
+        if inner.attempts > 0 {
+            d.field("attempts", &inner.attempts);
+        }
+        d.field("may_have_been_sent", &inner.sent);
+        if let Some(details) = &inner.details {
+            d.field("details", details);
+        }
+        if let Some(source) = &inner.source {
+            d.field("source", source);
+        }
+        d.finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        if let Some(source) = &self.inner.source {
+            return Some(&**source);
+        }
+        self.inner
+            .status
+            .as_ref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<NameError> for Error {
+    fn from(err: NameError) -> Self {
+        Error::local(ErrorKind::InvalidName, err.to_string()).with_source(err)
+    }
+}
+
+impl From<FieldMaskError> for Error {
+    fn from(err: FieldMaskError) -> Self {
+        Error::local(ErrorKind::InvalidFieldMask, err.to_string()).with_source(err)
+    }
+}
+
+impl From<Status> for Error {
+    /// Classifies a status from a raw stub or a tower layer, as the client does.
+    fn from(status: Status) -> Self {
+        Error::from_status(status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tonic_types::StatusExt;
+
+    #[test]
+    fn status_errors_decode_details_and_answer_predicates() {
+        let mut details = ErrorDetails::new();
+        details.set_retry_info(Some(std::time::Duration::from_secs(3)));
+        details.set_resource_info("livestream.googleapis.com/Channel", "c", "", "not there");
+        let status = Status::with_error_details(Code::NotFound, "channel c not found", details);
+        let mut err = Error::from_status(status);
+        err.set_method("GetChannel");
+        assert_eq!(err.kind(), ErrorKind::Status);
+        assert!(err.is_not_found() && !err.is_retryable() && err.may_have_been_sent());
+        assert_eq!(err.retry_delay(), Some(std::time::Duration::from_secs(3)));
+        let resource = err.details().and_then(|d| d.resource_info()).unwrap();
+        assert_eq!(resource.resource_name, "c");
+        assert_eq!(err.to_string(), "GetChannel: NotFound: channel c not found");
+        assert_eq!(err.message(), "channel c not found");
+    }
+
+    #[test]
+    fn local_errors_are_invalid_argument_and_never_sent() {
+        let err = Error::from(NameError::clone(
+            &"x".parse::<crate::names::ChannelName>().unwrap_err(),
+        ));
+        assert!(err.is_local() && err.is_invalid_argument() && !err.is_not_found());
+        assert!(!err.may_have_been_sent() && !err.is_retryable());
+        assert_eq!(err.attempts(), 0);
+    }
+
+    #[test]
+    fn exhausted_and_timeout_keep_the_last_status() {
+        let mut last = Error::from_status(Status::unavailable("down"));
+        last.set_attempts(5);
+        let err = last.exhausted();
+        assert!(err.is_exhausted() && err.is_retryable() && err.is_unavailable());
+        assert_eq!(
+            err.to_string(),
+            "gave up after 5 attempts: Unavailable: down"
+        );
+        let timeout = Error::timeout(
+            "deadline of 60s passed",
+            Some(Error::from_status(Status::unavailable("down"))),
+        );
+        assert!(timeout.is_timeout());
+        assert_eq!(timeout.code(), Code::DeadlineExceeded);
+        assert!(timeout.to_string().contains("deadline of 60s passed"));
+    }
+
+    #[test]
+    fn connect_failures_are_not_sent() {
+        let mut status = Status::unavailable("tcp connect error");
+        status.set_source(std::sync::Arc::new(tonic::ConnectError(
+            "connection refused".into(),
+        )));
+        let err = Error::from_status(status);
+        assert_eq!(err.kind(), ErrorKind::Connect);
+        assert!(!err.may_have_been_sent() && err.is_retryable());
+    }
+}

@@ -1,0 +1,188 @@
+//! Authentication as a tower layer: [`AuthLayer`] asks google-cloud-auth credentials for
+//! their headers (asynchronously, in the request future, never inside `poll_ready`) and adds
+//! them to every request.
+
+use std::fmt;
+
+/// The credentials could not produce authentication headers. The request was not sent.
+///
+/// [`AuthLayer`] fails a request with a `tonic::Status` (`UNAUTHENTICATED`, or `UNAVAILABLE`
+/// when the failure is transient) whose source is this error; the client turns it into an
+/// [`ErrorKind::Auth`](crate::ErrorKind::Auth) error. It holds the credentials' error
+/// message, never a token.
+#[derive(Clone, Debug)]
+pub struct AuthError {
+    message: String,
+    transient: bool,
+}
+
+impl AuthError {
+    /// An auth failure; `transient` when retrying may help (a token endpoint that is down).
+    pub fn new(message: impl Into<String>, transient: bool) -> Self {
+        AuthError {
+            message: message.into(),
+            transient,
+        }
+    }
+
+    /// Whether retrying may help.
+    pub fn is_transient(&self) -> bool {
+        self.transient
+    }
+
+    /// The status the layer fails the request with (its source is this error).
+    pub fn into_status(self) -> tonic::Status {
+        let code = if self.transient {
+            tonic::Code::Unavailable
+        } else {
+            tonic::Code::Unauthenticated
+        };
+        let mut status = tonic::Status::new(code, format!("credentials: {}", self.message));
+        status.set_source(std::sync::Arc::new(self));
+        status
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "credentials failed: {}", self.message)
+    }
+}
+
+impl std::error::Error for AuthError {}
+
+#[cfg(feature = "auth")]
+pub use with_auth::{AuthLayer, AuthService};
+
+#[cfg(feature = "auth")]
+mod with_auth {
+    use std::fmt;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use google_cloud_auth::credentials::{CacheableResource, Credentials};
+    use http::HeaderMap;
+    use tower_layer::Layer;
+    use tower_service::Service;
+
+    use super::AuthError;
+
+    type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+    /// Adds the headers of google-cloud-auth [`Credentials`] (`authorization`, and
+    /// `x-goog-user-project` when the credentials name a quota project) to every request.
+    ///
+    /// The token is fetched in the request future (credentials cache and refresh it), so
+    /// `poll_ready` never waits for it. A failure fails the request with an [`AuthError`]
+    /// status before anything is sent. `Debug` never shows the credentials.
+    ///
+    /// The client stacks it for you; stack it yourself around a raw generated stub:
+    ///
+    /// ```no_run
+    /// use livestream_grpc::transport::{AuthLayer, HeadersLayer};
+    /// use livestream_grpc::v1::livestream_service_client::LivestreamServiceClient;
+    ///
+    /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+    /// let credentials = google_cloud_auth::credentials::Builder::default()
+    ///     .with_scopes([livestream_grpc::transport::CLOUD_PLATFORM_SCOPE])
+    ///     .build()?;
+    /// let tls = tonic::transport::ClientTlsConfig::new().with_enabled_roots();
+    /// let channel = tonic::transport::Endpoint::from_static("https://livestream.googleapis.com")
+    ///     .tls_config(tls)?
+    ///     .connect_lazy();
+    /// let service = tower::ServiceBuilder::new()
+    ///     .layer(AuthLayer::new(credentials))
+    ///     .layer(HeadersLayer::new())
+    ///     .service(channel);
+    /// let stub = LivestreamServiceClient::new(service);
+    /// # let _ = stub;
+    /// # Ok(()) }
+    /// ```
+    #[derive(Clone)]
+    pub struct AuthLayer {
+        credentials: Credentials,
+    }
+
+    impl AuthLayer {
+        /// Authenticates with `credentials`.
+        pub fn new(credentials: Credentials) -> Self {
+            AuthLayer { credentials }
+        }
+    }
+
+    impl fmt::Debug for AuthLayer {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("AuthLayer").finish_non_exhaustive()
+        }
+    }
+
+    impl<S> Layer<S> for AuthLayer {
+        type Service = AuthService<S>;
+
+        fn layer(&self, inner: S) -> AuthService<S> {
+            AuthService {
+                inner,
+                credentials: self.credentials.clone(),
+            }
+        }
+    }
+
+    /// The service of [`AuthLayer`].
+    #[derive(Clone)]
+    pub struct AuthService<S> {
+        inner: S,
+        credentials: Credentials,
+    }
+
+    impl<S: fmt::Debug> fmt::Debug for AuthService<S> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("AuthService")
+                .field("inner", &self.inner)
+                .finish_non_exhaustive()
+        }
+    }
+
+    /// The credentials' headers, or the failure as an [`AuthError`].
+    async fn auth_headers(credentials: &Credentials) -> Result<HeaderMap, AuthError> {
+        match credentials.headers(http::Extensions::new()).await {
+            Ok(CacheableResource::New { data, .. }) => Ok(data),
+            // Only returned when the caller passes an entity tag, which we never do.
+            Ok(CacheableResource::NotModified) => Err(AuthError::new(
+                "credentials answered \"not modified\" without an entity tag",
+                false,
+            )),
+            Err(e) => Err(AuthError::new(e.to_string(), e.is_transient())),
+        }
+    }
+
+    impl<S, B> Service<http::Request<B>> for AuthService<S>
+    where
+        S: Service<http::Request<B>> + Clone + Send + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<BoxError>,
+        B: Send + 'static,
+    {
+        type Response = S::Response;
+        type Error = BoxError;
+        type Future = Pin<Box<dyn Future<Output = Result<S::Response, BoxError>> + Send>>;
+
+        fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+            self.inner.poll_ready(cx).map_err(Into::into)
+        }
+
+        fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+            // The ready service goes into the future; a fresh clone takes its place.
+            let clone = self.inner.clone();
+            let mut inner = std::mem::replace(&mut self.inner, clone);
+            let credentials = self.credentials.clone();
+            Box::pin(async move {
+                let headers = auth_headers(&credentials)
+                    .await
+                    .map_err(|e| Box::new(e.into_status()) as BoxError)?;
+                request.headers_mut().extend(headers);
+                inner.call(request).await.map_err(Into::into)
+            })
+        }
+    }
+}

@@ -1,0 +1,335 @@
+//! Connections and the tower layers under the client.
+//!
+//! - The endpoint: [`DEFAULT_ENDPOINT`] over TLS, an explicit endpoint, or the emulator named
+//!   by [`EMULATOR_HOST_ENV`] (plaintext, anonymous) when no endpoint was set.
+//! - TLS: rustls (aws-lc-rs, the provider google-cloud-auth already uses) with the
+//!   operating system's trust store, so corporate roots and TLS-inspecting proxies work as
+//!   they do for every other program on the machine; the `webpki-roots` feature adds the
+//!   bundled Mozilla roots for minimal containers without a CA bundle.
+//! - [`AuthLayer`] (feature `auth`) and [`HeadersLayer`]: tower layers, so users of the raw
+//!   generated stubs can stack them too.
+//! - [`routing_header`] / [`with_routing_header`]: the `x-goog-request-params` header for any
+//!   request, also usable with the raw stubs.
+
+mod auth;
+mod headers;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tonic::body::Body;
+use tonic::metadata::AsciiMetadataValue;
+use tonic::transport::Channel;
+use tower::util::BoxCloneSyncService;
+use tower_service::Service;
+
+pub use auth::AuthError;
+#[cfg(feature = "auth")]
+pub use auth::{AuthLayer, AuthService};
+pub use headers::{API_CLIENT, Headers, HeadersLayer, TONIC_VERSION, USER_AGENT_TOKEN};
+
+use crate::client::Rpc;
+use crate::error::Error;
+
+/// The production endpoint.
+pub const DEFAULT_ENDPOINT: &str = "https://livestream.googleapis.com";
+
+/// The environment variable naming a local emulator (`host:port`). When it is set and
+/// non-empty and no endpoint was set explicitly, the client connects to it over plaintext
+/// with anonymous credentials.
+pub const EMULATOR_HOST_ENV: &str = "LIVESTREAM_EMULATOR_HOST";
+
+/// The OAuth scope the client asks for.
+pub const CLOUD_PLATFORM_SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
+
+/// The routing header.
+pub const ROUTING_HEADER: &str = "x-goog-request-params";
+
+/// A boxed error, as tower services return.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Any tonic-compatible service, boxed once.
+pub(crate) type BoxedService =
+    BoxCloneSyncService<http::Request<Body>, http::Response<Body>, BoxError>;
+
+/// A service the client can run on: anything that serves `http::Request<tonic::body::Body>`
+/// like a `tonic::transport::Channel` does, and can be cloned and shared across threads. A
+/// `tonic::service::Routes` of generated servers qualifies, as does a channel under your
+/// own tower layers. Implemented for every such type.
+pub trait TonicService:
+    Service<
+        http::Request<Body>,
+        Response = http::Response<Body>,
+        Error: Into<BoxError>,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<S> TonicService for S
+where
+    S: Service<http::Request<Body>, Response = http::Response<Body>>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+{
+}
+
+/// Boxes a service once, mapping its error into a [`BoxError`].
+pub(crate) fn box_service<S: TonicService>(service: S) -> BoxedService {
+    BoxCloneSyncService::new(tower::ServiceExt::map_err(service, Into::into))
+}
+
+type BoxFuture = Pin<Box<dyn Future<Output = Result<http::Response<Body>, BoxError>> + Send>>;
+
+/// Characters escaped in routing header values: everything but unreserved characters and
+/// `/` (as the Python client's `urlencode(safe="/")`, except that a space is `%20`).
+const ROUTING_ESCAPES: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
+/// The `x-goog-request-params` value for `field=value`, URL-encoded.
+///
+/// ```
+/// use livestream_grpc::transport::routing_header;
+/// let value = routing_header("channel.name", "projects/p/locations/l/channels/a b&c");
+/// assert_eq!(value.to_str()?, "channel.name=projects/p/locations/l/channels/a%20b%26c");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn routing_header(field: &str, value: &str) -> AsciiMetadataValue {
+    let encoded = format!(
+        "{field}={}",
+        percent_encoding::utf8_percent_encode(value, ROUTING_ESCAPES)
+    );
+    // Only ASCII letters, digits and `-._~/%=` remain, all valid in a header value.
+    AsciiMetadataValue::try_from(encoded).unwrap_or_else(|_| AsciiMetadataValue::from_static(""))
+}
+
+/// Wraps `request` in a `tonic::Request` carrying its routing header, for the raw stubs.
+///
+/// ```
+/// use livestream_grpc::transport::with_routing_header;
+/// use livestream_grpc::v1::GetChannelRequest;
+///
+/// let request = with_routing_header(GetChannelRequest {
+///     name: "projects/p/locations/l/channels/c".into(),
+///     ..Default::default()
+/// });
+/// assert_eq!(
+///     request.metadata().get("x-goog-request-params").unwrap(),
+///     "name=projects/p/locations/l/channels/c"
+/// );
+/// ```
+pub fn with_routing_header<R: Rpc>(request: R) -> tonic::Request<R> {
+    let value = routing_header(R::METHOD.routing_field(), request.routing_value());
+    let mut request = tonic::Request::new(request);
+    request.metadata_mut().insert(ROUTING_HEADER, value);
+    request
+}
+
+/// Where the client connects, once explicit settings and the environment are resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// An endpoint URI (`https://` uses TLS).
+    Endpoint(String),
+    /// The emulator: plaintext, anonymous.
+    Emulator(String),
+}
+
+/// Explicit configuration wins; otherwise a non-empty emulator variable; otherwise the
+/// production endpoint.
+pub(crate) fn resolve_target(explicit: Option<&str>, emulator_env: Option<&str>) -> Target {
+    if let Some(endpoint) = explicit {
+        return Target::Endpoint(endpoint.to_owned());
+    }
+    match emulator_env.map(str::trim) {
+        Some(host) if !host.is_empty() => {
+            if host.contains("://") {
+                Target::Emulator(host.to_owned())
+            } else {
+                Target::Emulator(format!("http://{host}"))
+            }
+        }
+        _ => Target::Endpoint(DEFAULT_ENDPOINT.to_owned()),
+    }
+}
+
+/// Connection settings.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ConnectOptions {
+    /// The caller's product token, put before ours in `user-agent`.
+    pub(crate) user_agent: Option<String>,
+    pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) keep_alive_interval: Option<Duration>,
+    pub(crate) keep_alive_timeout: Option<Duration>,
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Option<tonic::transport::ClientTlsConfig>,
+}
+
+/// A lazily connecting channel to `uri`: TLS for `https`, plaintext for `http`.
+pub(crate) fn connect_lazy(uri: &str, options: &ConnectOptions) -> Result<Channel, Error> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return Err(Error::config(
+            "the client must be built inside a tokio runtime",
+        ));
+    }
+    let mut endpoint = tonic::transport::Endpoint::from_shared(uri.to_owned())
+        .map_err(|e| Error::config(format!("invalid endpoint {uri:?}")).with_source(e))?;
+    endpoint = endpoint
+        .user_agent(headers::user_agent(options.user_agent.as_deref()))
+        .map_err(|e| Error::config("invalid user agent").with_source(e))?;
+    if let Some(timeout) = options.connect_timeout {
+        endpoint = endpoint.connect_timeout(timeout);
+    }
+    if let Some(interval) = options.keep_alive_interval {
+        endpoint = endpoint.http2_keep_alive_interval(interval);
+    }
+    if let Some(timeout) = options.keep_alive_timeout {
+        endpoint = endpoint.keep_alive_timeout(timeout);
+    }
+    let https = endpoint.uri().scheme_str() == Some("https");
+    if https {
+        #[cfg(feature = "tls")]
+        {
+            let tls = match &options.tls {
+                Some(tls) => tls.clone(),
+                None => tonic::transport::ClientTlsConfig::new().with_enabled_roots(),
+            };
+            endpoint = endpoint
+                .tls_config(tls)
+                .map_err(|e| Error::config("invalid TLS configuration").with_source(e))?;
+        }
+        #[cfg(not(feature = "tls"))]
+        return Err(Error::config(format!(
+            "{uri} needs TLS: enable the `tls` feature of livestream-grpc"
+        )));
+    }
+    Ok(endpoint.connect_lazy())
+}
+
+/// The service under the client: a channel with the standard headers (no allocation per
+/// call), a channel with auth (one allocation, for the token fetch), or any other
+/// tonic-compatible service, boxed once.
+#[derive(Clone)]
+pub(crate) enum Transport {
+    Channel(Headers<Channel>),
+    #[cfg(feature = "auth")]
+    Authed(AuthService<Headers<Channel>>),
+    Boxed(BoxedService),
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Transport::Channel(_) => "Transport::Channel",
+            #[cfg(feature = "auth")]
+            Transport::Authed(_) => "Transport::Authed",
+            Transport::Boxed(_) => "Transport::Boxed",
+        })
+    }
+}
+
+impl Service<http::Request<Body>> for Transport {
+    type Response = http::Response<Body>;
+    type Error = BoxError;
+    type Future = TransportFuture;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        match self {
+            Transport::Channel(s) => s.poll_ready(cx).map_err(Into::into),
+            #[cfg(feature = "auth")]
+            Transport::Authed(s) => s.poll_ready(cx),
+            Transport::Boxed(s) => s.poll_ready(cx),
+        }
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> TransportFuture {
+        match self {
+            Transport::Channel(s) => TransportFuture::Channel {
+                future: s.call(request),
+            },
+            #[cfg(feature = "auth")]
+            Transport::Authed(s) => TransportFuture::Boxed {
+                future: s.call(request),
+            },
+            Transport::Boxed(s) => TransportFuture::Boxed {
+                future: s.call(request),
+            },
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`Transport`].
+    #[project = TransportFutureProj]
+    pub(crate) enum TransportFuture {
+        Channel { #[pin] future: tonic::transport::channel::ResponseFuture },
+        Boxed { future: BoxFuture },
+    }
+}
+
+impl Future for TransportFuture {
+    type Output = Result<http::Response<Body>, BoxError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            TransportFutureProj::Channel { future } => future.poll(cx).map_err(Into::into),
+            TransportFutureProj::Boxed { future } => future.as_mut().poll(cx),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explicit_endpoint_wins_over_the_emulator_variable() {
+        assert_eq!(
+            resolve_target(Some("https://example.com"), Some("localhost:8085")),
+            Target::Endpoint("https://example.com".into())
+        );
+        assert_eq!(
+            resolve_target(None, Some("localhost:8085")),
+            Target::Emulator("http://localhost:8085".into())
+        );
+        assert_eq!(
+            resolve_target(None, Some("http://[::1]:9000")),
+            Target::Emulator("http://[::1]:9000".into())
+        );
+        assert_eq!(
+            resolve_target(None, Some("  ")),
+            Target::Endpoint(DEFAULT_ENDPOINT.into())
+        );
+        assert_eq!(
+            resolve_target(None, None),
+            Target::Endpoint(DEFAULT_ENDPOINT.into())
+        );
+    }
+
+    #[test]
+    fn routing_values_are_url_encoded_but_keep_slashes() {
+        assert_eq!(
+            routing_header("parent", "projects/p/locations/us-central1")
+                .to_str()
+                .unwrap(),
+            "parent=projects/p/locations/us-central1"
+        );
+        assert_eq!(
+            routing_header("name", "a+b&c=d é").to_str().unwrap(),
+            "name=a%2Bb%26c%3Dd%20%C3%A9"
+        );
+        assert_eq!(routing_header("parent", "").to_str().unwrap(), "parent=");
+    }
+}
