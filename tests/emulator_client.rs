@@ -4,7 +4,6 @@
 mod emulator_support;
 
 use emulator_support::*;
-use futures_util::StreamExt;
 use livestream_grpc::Client;
 use livestream_grpc::emulator::{Emulator, FaultScript};
 use livestream_grpc::names::{ChannelName, LocationName};

@@ -6,7 +6,7 @@ mod emulator_support;
 use std::time::Duration;
 
 use emulator_support::*;
-use livestream_grpc::emulator::{EmulatorConfig, LroTiming, Quotas};
+use livestream_grpc::emulator::{EmulatorConfig, LroTiming, Quotas, RateLimits};
 use livestream_grpc::v1::dvr_session::State as DvrState;
 use livestream_grpc::v1::event::{State as EventState, Task};
 use livestream_grpc::v1::*;
@@ -729,4 +729,35 @@ async fn request_level_errors_name_the_field() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
+}
+
+#[tokio::test]
+async fn rate_quotas_are_off_by_default_and_per_minute_when_on() {
+    let mut env = start_with(EmulatorConfig {
+        rate_limits: Some(RateLimits {
+            list: Some(3),
+            ..RateLimits::default()
+        }),
+        ..Default::default()
+    })
+    .await;
+    let list = ListChannelsRequest {
+        parent: LOC.into(),
+        ..Default::default()
+    };
+    for _ in 0..3 {
+        env.ls.list_channels(list.clone()).await.unwrap();
+    }
+    let err = env.ls.list_channels(list.clone()).await.unwrap_err();
+    assert_eq!(err.code(), Code::ResourceExhausted);
+    assert!(details(&err).retry_info().is_some());
+    env.ls
+        .get_channel(GetChannelRequest {
+            name: channel_name("x"),
+        })
+        .await
+        .unwrap_err(); // other kinds unaffected
+    env.advance_clock(Duration::from_secs(60));
+    env.ls.list_channels(list).await.unwrap();
+    assert_eq!(RateLimits::documented().list, Some(300));
 }

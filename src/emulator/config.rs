@@ -89,6 +89,35 @@ impl Default for Quotas {
     }
 }
 
+/// Request-rate quotas (spec §6), per minute of the emulator clock, counted in fixed
+/// one-minute windows across all locations (the real quotas are per region). `None` leaves
+/// a kind unlimited. Exceeding one answers RESOURCE_EXHAUSTED with a `RetryInfo` for the
+/// rest of the window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Get RPCs (GetChannel, GetInput, ...).
+    pub get: Option<u32>,
+    /// List RPCs.
+    pub list: Option<u32>,
+    /// Every other LivestreamService RPC (creates, updates, deletes, start/stop, preview).
+    pub mutation: Option<u32>,
+    /// The Operations and Locations mixins.
+    pub operation: Option<u32>,
+}
+
+impl RateLimits {
+    /// The real service's regional limits: 1200 get, 300 list, 300 mutation and 1200
+    /// operation requests per minute.
+    pub fn documented() -> Self {
+        RateLimits {
+            get: Some(1200),
+            list: Some(300),
+            mutation: Some(300),
+            operation: Some(1200),
+        }
+    }
+}
+
 /// The emulator's configuration. Options are added over time (with defaults that keep the
 /// earlier behaviour), so build it with `..Default::default()`:
 ///
@@ -120,6 +149,8 @@ pub struct EmulatorConfig {
     pub cascade_delete_children: bool,
     /// Allocation quotas.
     pub quotas: Quotas,
+    /// Request-rate quotas (default: none).
+    pub rate_limits: Option<RateLimits>,
     /// Clips and DVR sessions need content from a connected (simulated) encoder; by default
     /// a running channel counts as producing content all the time it runs.
     pub strict_media: bool,
@@ -152,6 +183,7 @@ impl Default for EmulatorConfig {
             allow_update_input_in_use: false,
             cascade_delete_children: true,
             quotas: Quotas::default(),
+            rate_limits: None,
             strict_media: false,
             wait_operation: true,
             operation_ttl: None,

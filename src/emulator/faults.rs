@@ -8,12 +8,13 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tonic::metadata::{KeyAndValueRef, MetadataMap};
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
+use super::config::RateLimits;
 use super::lock;
 use super::methods::RPCS;
 
@@ -22,7 +23,7 @@ use super::methods::RPCS;
 ///
 /// ```
 /// use livestream_grpc::emulator::Fault;
-/// use std::time::Duration;
+/// use std::time::{Duration, SystemTime};
 /// let fault = Fault::new(tonic::Code::Unavailable).with_retry_delay(Duration::from_millis(250));
 /// # let _ = fault;
 /// ```
@@ -222,11 +223,36 @@ struct MethodControls {
     log: VecDeque<RecordedRequest>,
 }
 
+/// Calls per kind in the current one-minute window (rate quotas).
+#[derive(Debug, Default)]
+struct RateWindow {
+    start: Option<SystemTime>,
+    counts: [u32; 4],
+}
+
+/// The rate-quota kind of an RPC and its limit: Get, List, other LivestreamService RPCs,
+/// and the mixins.
+fn rate_kind(index: usize, limits: &RateLimits) -> (usize, Option<u32>) {
+    let Some(rpc) = RPCS.get(index) else {
+        return (3, None);
+    };
+    if !rpc.path.contains("LivestreamService") {
+        (3, limits.operation)
+    } else if rpc.name.starts_with("Get") {
+        (0, limits.get)
+    } else if rpc.name.starts_with("List") {
+        (1, limits.list)
+    } else {
+        (2, limits.mutation)
+    }
+}
+
 /// The per-method controls of one emulator.
 #[derive(Debug)]
 pub(crate) struct Controls {
     counts: Vec<AtomicU64>,
     methods: Mutex<Vec<MethodControls>>,
+    rates: Mutex<RateWindow>,
 }
 
 impl Controls {
@@ -234,7 +260,49 @@ impl Controls {
         Controls {
             counts: RPCS.iter().map(|_| AtomicU64::new(0)).collect(),
             methods: Mutex::new(RPCS.iter().map(|_| MethodControls::default()).collect()),
+            rates: Mutex::new(RateWindow::default()),
         }
+    }
+
+    /// Counts a call against its rate quota; RESOURCE_EXHAUSTED when over it.
+    pub(crate) fn check_rate(
+        &self,
+        index: usize,
+        limits: &RateLimits,
+        now: SystemTime,
+    ) -> Result<(), Status> {
+        const WINDOW: Duration = Duration::from_secs(60);
+        let (kind, limit) = rate_kind(index, limits);
+        let Some(limit) = limit else {
+            return Ok(());
+        };
+        let mut rates = lock(&self.rates);
+        let elapsed = rates
+            .start
+            .and_then(|s| now.duration_since(s).ok())
+            .filter(|e| *e < WINDOW);
+        let elapsed = match elapsed {
+            Some(e) => e,
+            None => {
+                *rates = RateWindow {
+                    start: Some(now),
+                    counts: [0; 4],
+                };
+                Duration::ZERO
+            }
+        };
+        if rates.counts[kind] >= limit {
+            let name = RPCS.get(index).map_or("", |r| r.name);
+            return Err(Status::with_error_details(
+                Code::ResourceExhausted,
+                format!(
+                    "Quota exceeded: at most {limit} requests per minute of this kind ({name})"
+                ),
+                ErrorDetails::with_retry_info(Some(WINDOW.saturating_sub(elapsed))),
+            ));
+        }
+        rates.counts[kind] += 1;
+        Ok(())
     }
 
     /// Counts and records a call; returns the latency to add and the fault to answer.
@@ -318,6 +386,7 @@ impl Controls {
         for c in &self.counts {
             c.store(0, Ordering::Relaxed);
         }
+        *lock(&self.rates) = RateWindow::default();
         let mut methods = lock(&self.methods);
         for m in methods.iter_mut() {
             *m = MethodControls::default();

@@ -97,7 +97,9 @@ mod service;
 mod store;
 pub(crate) mod validation;
 
-pub use config::{DEFAULT_LOCATIONS, EmulatorConfig, LroTiming, MissingReference, Quotas};
+pub use config::{
+    DEFAULT_LOCATIONS, EmulatorConfig, LroTiming, MissingReference, Quotas, RateLimits,
+};
 pub use faults::{Fault, FaultScript, RecordedRequest};
 pub use media::StreamProperties;
 

@@ -116,7 +116,7 @@ impl Service {
         metadata: &MetadataMap,
         request_id: Option<&str>,
     ) -> Result<(), Status> {
-        let limit = self.shared.config(|c| c.request_log_limit);
+        let (limit, rates) = self.shared.config(|c| (c.request_log_limit, c.rate_limits));
         let (latency, fault) =
             self.shared
                 .controls
@@ -124,7 +124,17 @@ impl Service {
         if !latency.is_zero() {
             tokio::time::sleep(latency).await;
         }
-        fault.map_or(Ok(()), Err)
+        if let Some(fault) = fault {
+            return Err(fault);
+        }
+        match rates {
+            Some(rates) => {
+                self.shared
+                    .controls
+                    .check_rate(rpc as usize, &rates, self.shared.clock.now())
+            }
+            None => Ok(()),
+        }
     }
 
     fn read<Req, Resp>(
