@@ -46,6 +46,19 @@ pub(crate) fn state_name(state: StreamingState) -> &'static str {
     state.as_str_name()
 }
 
+/// FAILED_PRECONDITION for an RPC the channel's state does not allow:
+/// "Channel '…' {requirement} (it is STATE)".
+pub(crate) fn channel_state_error(key: &str, state: StreamingState, requirement: &str) -> Status {
+    errors::precondition(
+        "CHANNEL_STATE",
+        key,
+        format!(
+            "Channel '{key}' {requirement} (it is {})",
+            state_name(state)
+        ),
+    )
+}
+
 impl State {
     pub(crate) fn create_channel(
         &mut self,
@@ -127,13 +140,10 @@ impl State {
         let rec = found(&self.channels, &key)?;
         let state = rec.channel.streaming_state();
         if state != StreamingState::Stopped {
-            return Err(errors::precondition(
-                "CHANNEL_STATE",
+            return Err(channel_state_error(
                 &key,
-                format!(
-                    "Channel '{key}' must be stopped before it can be deleted (it is {})",
-                    state_name(state)
-                ),
+                state,
+                "must be stopped before it can be deleted",
             ));
         }
         let children = format!("{key}/");
@@ -171,13 +181,10 @@ impl State {
         let merged = merge_update(&rec.channel, &body, req.update_mask.as_ref())?;
         let state = rec.channel.streaming_state();
         if state != StreamingState::Stopped {
-            return Err(errors::precondition(
-                "CHANNEL_STATE",
+            return Err(channel_state_error(
                 &key,
-                format!(
-                    "Channel '{key}' must be stopped before it can be updated (it is {})",
-                    state_name(state)
-                ),
+                state,
+                "must be stopped before it can be updated",
             ));
         }
         errors::from_violations(
@@ -198,13 +205,10 @@ impl State {
         let key = name.to_string();
         let state = found(&self.channels, &key)?.channel.streaming_state();
         if state != StreamingState::Stopped {
-            return Err(errors::precondition(
-                "CHANNEL_STATE",
+            return Err(channel_state_error(
                 &key,
-                format!(
-                    "Channel '{key}' can only be started when it is stopped (it is {})",
-                    state_name(state)
-                ),
+                state,
+                "can only be started when it is stopped",
             ));
         }
         if let Some(limit) = self.config.quota(|q| q.running_channels) {
@@ -234,13 +238,10 @@ impl State {
         let key = name.to_string();
         let state = found(&self.channels, &key)?.channel.streaming_state();
         if !is_started(state) {
-            return Err(errors::precondition(
-                "CHANNEL_STATE",
+            return Err(channel_state_error(
                 &key,
-                format!(
-                    "Channel '{key}' is not running (it is {}); only a started channel can be stopped",
-                    state_name(state)
-                ),
+                state,
+                "can only be stopped when it is started",
             ));
         }
         self.begin_transition(now, &name, StreamingState::Stopping, Verb::Stop)
@@ -310,13 +311,10 @@ impl State {
         }
         let state = channel.streaming_state();
         if !is_live(state) {
-            return Err(errors::precondition(
-                "CHANNEL_STATE",
+            return Err(channel_state_error(
                 &key,
-                format!(
-                    "Channel '{key}' must be running to start or stop distributions (it is {})",
-                    state_name(state)
-                ),
+                state,
+                "must be running to start or stop distributions",
             ));
         }
         let mut change = Change::new(verb, key);

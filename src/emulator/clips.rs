@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use prost::Message;
 use tonic::Status;
 
-use super::channels::{is_live, state_name};
+use super::channels::{channel_state_error, is_live};
 use super::errors;
 use super::lro::{Outcome, gone, pack, pack_empty, rpc_status};
 use super::store::{
@@ -205,13 +205,10 @@ impl State {
         needs_retention(&rec.channel, "clips")?;
         let state = rec.channel.streaming_state();
         if !is_live(state) {
-            return Err(errors::precondition(
-                "CHANNEL_STATE",
+            return Err(channel_state_error(
                 &channel_key,
-                format!(
-                    "Channel '{channel_key}' must be running to create clips (it is {})",
-                    state_name(state)
-                ),
+                state,
+                "must be running to create clips",
             ));
         }
         let content = if self.config.strict_media {

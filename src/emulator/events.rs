@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use tonic::{Code, Status};
 
-use super::channels::{is_live, is_started, state_name};
+use super::channels::{channel_state_error, is_live, is_started};
 use super::errors;
 use super::lro::rpc_status;
 use super::store::{
@@ -108,13 +108,10 @@ impl State {
         )?;
         let state = rec.channel.streaming_state();
         if !is_started(state) {
-            return Err(errors::precondition(
-                "CHANNEL_STATE",
+            return Err(channel_state_error(
                 &channel_key,
-                format!(
-                    "Channel '{channel_key}' must be started before events can be created (it is {})",
-                    state_name(state)
-                ),
+                state,
+                "must be started before events can be created",
             ));
         }
         let prefix = format!("{channel_key}/events/");
