@@ -677,10 +677,12 @@ impl EmulatorBuilder {
         );
         let endpoint = format!("http://{address}");
         let channel = tonic::transport::Endpoint::from_shared(endpoint.clone())?.connect_lazy();
+        let (stop_housekeeping, housekeeping_stopped) = tokio::sync::oneshot::channel::<()>();
         let tasks = tokio::spawn(housekeeping_loop(
             emulator.clone(),
             data_dir.clone(),
             housekeeping,
+            housekeeping_stopped,
         ));
         Ok(RunningEmulator {
             emulator,
@@ -690,17 +692,26 @@ impl EmulatorBuilder {
             data_dir,
             stop: Some(stop),
             server: Some(server),
-            housekeeping: Some(tasks),
+            housekeeping: Some((stop_housekeeping, tasks)),
         })
     }
 }
 
 /// Runs due timers in the background (so a standalone emulator's state moves on its own),
 /// and saves the state to the data directory when it changed.
-async fn housekeeping_loop(emulator: Emulator, data_dir: Option<PathBuf>, every: Duration) {
+async fn housekeeping_loop(
+    emulator: Emulator,
+    data_dir: Option<PathBuf>,
+    every: Duration,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) {
     let mut saved = None;
     loop {
-        tokio::time::sleep(every).await;
+        // Stop only between saves, so a save in progress is never overtaken by the final one.
+        tokio::select! {
+            _ = &mut stop => return,
+            _ = tokio::time::sleep(every) => {}
+        }
         let now = emulator.now();
         drop(emulator.shared.read(now));
         if let Some(dir) = &data_dir {
@@ -744,7 +755,10 @@ pub struct RunningEmulator {
     data_dir: Option<PathBuf>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<Result<(), tonic::transport::Error>>>,
-    housekeeping: Option<tokio::task::JoinHandle<()>>,
+    housekeeping: Option<(
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<()>,
+    )>,
 }
 
 impl std::ops::Deref for RunningEmulator {
@@ -782,8 +796,9 @@ impl RunningEmulator {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some(task) = self.housekeeping.take() {
-            task.abort();
+        if let Some((stop, task)) = self.housekeeping.take() {
+            let _ = stop.send(());
+            let _ = task.await;
         }
         let served = match self.server.take() {
             Some(mut server) => {
@@ -812,7 +827,7 @@ impl RunningEmulator {
 
 impl Drop for RunningEmulator {
     fn drop(&mut self) {
-        if let Some(task) = self.housekeeping.take() {
+        if let Some((_, task)) = self.housekeeping.take() {
             task.abort();
         }
         // Dropping `stop` ends the server.
