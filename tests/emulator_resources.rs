@@ -761,3 +761,33 @@ async fn rate_quotas_are_off_by_default_and_per_minute_when_on() {
     env.ls.list_channels(list).await.unwrap();
     assert_eq!(RateLimits::documented().list, Some(300));
 }
+
+#[tokio::test]
+async fn output_stream_quotas_apply_to_running_channels() {
+    let mut env = start_with(EmulatorConfig {
+        quotas: Quotas {
+            h264_output_streams: Some([40, 2, 5]),
+            ..Quotas::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    // Each test channel has one 720p (HD) H.264 stream.
+    for id in ["a", "b", "c"] {
+        env.create_channel(id, None).await;
+    }
+    env.start_channel("a").await;
+    env.start_channel("b").await;
+    let err = env
+        .ls
+        .start_channel(StartChannelRequest {
+            name: channel_name("c"),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::ResourceExhausted);
+    assert!(err.message().contains("HD H.264"), "{}", err.message());
+    env.stop_channel("a").await.unwrap();
+    env.start_channel("c").await;
+}

@@ -211,21 +211,7 @@ impl State {
                 "can only be started when it is stopped",
             ));
         }
-        if let Some(limit) = self.config.quota(|q| q.running_channels) {
-            let prefix = format!("{}/channels/", name.parent());
-            let running = scan(&self.channels, &prefix)
-                .filter(|(_, r)| is_started(r.channel.streaming_state()))
-                .count();
-            if running >= limit {
-                let scope = name.parent().to_string();
-                return Err(errors::quota(
-                    &scope,
-                    format!(
-                        "Quota exceeded: at most {limit} channels may run at once in '{scope}'"
-                    ),
-                ));
-            }
-        }
+        self.check_start_quotas(&name, &key)?;
         self.begin_transition(now, &name, StreamingState::Starting, Verb::Start)
     }
 
@@ -245,6 +231,55 @@ impl State {
             ));
         }
         self.begin_transition(now, &name, StreamingState::Stopping, Verb::Stop)
+    }
+
+    /// The quotas that apply to running channels (spec §6): channels running at once, and
+    /// output video streams by codec and resolution, per location.
+    fn check_start_quotas(&self, name: &ChannelName, key: &str) -> Result<(), Status> {
+        let scope = name.parent().to_string();
+        let prefix = format!("{scope}/channels/");
+        let running: Vec<&Channel> = scan(&self.channels, &prefix)
+            .filter(|(_, r)| is_started(r.channel.streaming_state()))
+            .map(|(_, r)| &r.channel)
+            .collect();
+        if let Some(limit) = self.config.quota(|q| q.running_channels)
+            && running.len() >= limit
+        {
+            return Err(errors::quota(
+                &scope,
+                format!("Quota exceeded: at most {limit} channels may run at once in '{scope}'"),
+            ));
+        }
+        let mut streams = found(&self.channels, key).map(|r| output_streams(&r.channel))?;
+        for channel in running {
+            let more = output_streams(channel);
+            for (codec, tiers) in streams.iter_mut().enumerate() {
+                for (tier, n) in tiers.iter_mut().enumerate() {
+                    *n += more[codec][tier];
+                }
+            }
+        }
+        let limits = [
+            ("H.264", self.config.quota(|q| q.h264_output_streams)),
+            ("H.265", self.config.quota(|q| q.h265_output_streams)),
+        ];
+        for (codec, (label, limit)) in limits.into_iter().enumerate() {
+            let Some(limit) = limit else {
+                continue;
+            };
+            for (tier, tier_name) in ["SD", "HD", "UHD"].into_iter().enumerate() {
+                if streams[codec][tier] > limit[tier] {
+                    return Err(errors::quota(
+                        &scope,
+                        format!(
+                            "Quota exceeded: at most {} {tier_name} {label} output streams may run at once in '{scope}'",
+                            limit[tier]
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Moves a channel into STARTING or STOPPING and starts the operation that finishes the
@@ -469,6 +504,31 @@ impl State {
             .and_then(|input| self.inputs.get(input))
             .is_some_and(|input| input.input_stream_property.is_some())
     }
+}
+
+/// The channel's output video streams, counted by codec (H.264, H.265) and resolution
+/// tier (SD below 720p, HD up to 1080p, UHD above).
+fn output_streams(channel: &Channel) -> [[usize; 3]; 2] {
+    use crate::v1::elementary_stream::ElementaryStream as Kind;
+    use crate::v1::video_stream::CodecSettings;
+    let mut counts = [[0; 3]; 2];
+    for es in &channel.elementary_streams {
+        let Some(Kind::VideoStream(video)) = &es.elementary_stream else {
+            continue;
+        };
+        let (codec, height) = match &video.codec_settings {
+            Some(CodecSettings::H264(h)) => (0, h.height_pixels),
+            Some(CodecSettings::H265(h)) => (1, h.height_pixels),
+            None => continue,
+        };
+        let tier = match height {
+            h if h > 0 && h < 720 => 0,
+            h if h > 1080 => 2,
+            _ => 1,
+        };
+        counts[codec][tier] += 1;
+    }
+    counts
 }
 
 /// The input resource the channel currently takes its stream from.

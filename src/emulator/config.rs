@@ -67,6 +67,12 @@ pub struct Quotas {
     pub inputs: Option<usize>,
     /// Assets per location: 10.
     pub assets: Option<usize>,
+    /// H.264 output video streams of running channels per location, by resolution
+    /// `[SD, HD, UHD]`: `[40, 20, 5]`. Checked at StartChannel.
+    pub h264_output_streams: Option<[usize; 3]>,
+    /// H.265 output video streams of running channels per location, `[SD, HD, UHD]`:
+    /// `[3, 3, 2]`.
+    pub h265_output_streams: Option<[usize; 3]>,
     /// Events per channel: unlimited (no public limit).
     pub events_per_channel: Option<usize>,
     /// Clips per channel: unlimited (no public limit).
@@ -82,6 +88,8 @@ impl Default for Quotas {
             running_channels: Some(10),
             inputs: Some(20),
             assets: Some(10),
+            h264_output_streams: Some([40, 20, 5]),
+            h265_output_streams: Some([3, 3, 2]),
             events_per_channel: None,
             clips_per_channel: None,
             dvr_sessions_per_channel: None,
@@ -199,7 +207,7 @@ impl Default for EmulatorConfig {
 
 impl EmulatorConfig {
     /// The limit `pick` selects, if quotas are enforced.
-    pub(crate) fn quota(&self, pick: impl Fn(&Quotas) -> Option<usize>) -> Option<usize> {
+    pub(crate) fn quota<T>(&self, pick: impl Fn(&Quotas) -> Option<T>) -> Option<T> {
         if self.quotas.enforce {
             pick(&self.quotas)
         } else {
