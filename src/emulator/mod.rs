@@ -36,6 +36,7 @@
 //! let channel = client
 //!     .get_channel(GetChannelRequest {
 //!         name: "projects/my-project/locations/us-central1/channels/my-channel".into(),
+//!         ..Default::default()
 //!     })
 //!     .await?
 //!     .into_inner();
