@@ -18,6 +18,9 @@ const ENTRY_FILES: &[&str] = &[
     "google/cloud/video/livestream/v1/service.proto",
     "google/longrunning/operations.proto",
     "google/cloud/location/locations.proto",
+    // This project's own: the emulator admin service and its persisted state.
+    "livestream/emulator/v1/admin.proto",
+    "livestream/emulator/v1/state.proto",
 ];
 
 /// The services whose RPCs form the API surface, in the order the client lists them.

@@ -113,3 +113,8 @@ pub const FILE_DESCRIPTOR_SET: &[u8] =
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// EMULATOR.md's Rust code blocks, compiled as doctests.
+#[cfg(all(doctest, feature = "emulator"))]
+#[doc = include_str!("../EMULATOR.md")]
+struct EmulatorDoctests;

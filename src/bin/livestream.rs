@@ -1,3 +1,172 @@
-//! The `livestream` command-line tool (placeholder until the CLI issue).
+//! The `livestream` command-line tool.
+//!
+//! `livestream emulator` runs the local Live Stream API emulator. Resource commands
+//! (`inputs`, `channels`, ...) will sit beside it as further [`Command`] variants, each in
+//! its own module, over the library's client.
 
-fn main() {}
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use livestream_grpc::emulator::{self, Emulator, LroTiming};
+
+/// Command-line tools for the Google Cloud Video Live Stream API.
+#[derive(Debug, Parser)]
+#[command(name = "livestream", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the local Live Stream API emulator (plaintext gRPC, no credentials).
+    Emulator(EmulatorArgs),
+}
+
+#[derive(Debug, Args)]
+struct EmulatorArgs {
+    /// Address to listen on (loopback by default; the emulator has no authentication).
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Port to listen on (0: any free port).
+    #[arg(long, default_value_t = 8085)]
+    port: u16,
+    /// How long long-running operations take, e.g. `0ms` (instant), `500ms`, `2s`, `1m`.
+    #[arg(long, default_value = "0ms", value_parser = parse_duration)]
+    lro_delay: Duration,
+    /// Complete operations only through the admin API (`CompleteOperations`).
+    #[arg(long, conflicts_with = "lro_delay")]
+    manual_lro: bool,
+    /// Keep the state in this directory across restarts (default: in memory only).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+/// Prints a line to stdout, ignoring a closed pipe (the reader may be gone at shutdown).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, $($arg)*);
+        let _ = out.flush();
+    }};
+}
+
+/// Parses `250ms`, `2s`, `1m`, `1h`, or a bare number of milliseconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 500ms, 2s or 1m"))?;
+    let unit_ms = match unit {
+        "" | "ms" => 1,
+        "s" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        other => return Err(format!("unknown unit {other:?}; use ms, s, m or h")),
+    };
+    n.checked_mul(unit_ms)
+        .map(Duration::from_millis)
+        .ok_or_else(|| format!("{text:?} is too long"))
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+async fn run_emulator(args: EmulatorArgs) -> Result<(), emulator::ServeError> {
+    let timing = if args.manual_lro {
+        LroTiming::Manual
+    } else if args.lro_delay.is_zero() {
+        LroTiming::Instant
+    } else {
+        LroTiming::Delay(args.lro_delay)
+    };
+    let mut builder = Emulator::builder()
+        .lro_timing(timing)
+        .address(SocketAddr::new(args.host, args.port));
+    if let Some(dir) = &args.data_dir {
+        builder = builder.data_dir(dir);
+    }
+    if !args.host.is_loopback() {
+        eprintln!(
+            "livestream: warning: listening on {} exposes the emulator, which has no authentication, beyond this machine",
+            args.host
+        );
+    }
+    let data_dir = args.data_dir.clone();
+    emulator::serve(builder, shutdown_signal(), |running| {
+        let address = running.address();
+        say!("Live Stream API emulator listening on {address} (plaintext gRPC)");
+        match &data_dir {
+            Some(dir) => say!("State is kept in {}", dir.display()),
+            None => say!("State is in memory only"),
+        }
+        say!("Point clients at it with:");
+        say!("export LIVESTREAM_EMULATOR_HOST={address}");
+    })
+    .await?;
+    say!("Emulator stopped");
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Emulator(args) => run_emulator(args).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("livestream: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("0ms").unwrap(), Duration::ZERO);
+        assert_eq!(parse_duration("250").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_duration("1m").unwrap(), Duration::from_secs(60));
+        assert!(parse_duration("fast").is_err());
+        assert!(parse_duration("1d").is_err());
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

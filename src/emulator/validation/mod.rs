@@ -37,28 +37,12 @@ use prost_types::{Duration, Timestamp};
 use crate::names::{AssetName, LocationName, NameError, SecretVersionName, validate_key};
 use crate::v1::{asset, encryption};
 
-#[cfg_attr(
-    not(test),
-    allow(
-        unused_imports,
-        reason = "used by the emulator core, which is not merged yet"
-    )
-)]
 pub(crate) use contract::{
     FieldViolation, References, asset, channel, clip, dvr_session, event, input, pool,
 };
 
 /// The contract the emulator core codes against: keep these signatures.
 mod contract {
-    // Until the emulator core (not merged yet) calls them, these are dead code outside tests.
-    #![cfg_attr(
-        not(test),
-        allow(
-            dead_code,
-            reason = "called by the emulator core, which is not merged yet"
-        )
-    )]
-
     use std::time::SystemTime;
 
     use crate::v1::{Asset, Channel, Clip, DvrSession, Event, Input, Pool};

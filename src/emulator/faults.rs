@@ -1,0 +1,395 @@
+//! Fault injection, added latency, call counts and the request log, per method.
+//!
+//! Applied by the service at the start of every call of the emulated API (not of the admin
+//! service): count, record, sleep the latency, then answer with the next scripted fault if
+//! any. The request log holds the callers' metadata, credentials included: it lives in
+//! memory only, is never logged, and is meant for tests.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use tonic::metadata::{KeyAndValueRef, MetadataMap};
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+use super::config::RateLimits;
+use super::lock;
+use super::methods::RPCS;
+
+/// One injected error: a status code, an optional message, and an optional
+/// `google.rpc.RetryInfo` delay.
+///
+/// ```
+/// use livestream_grpc::emulator::Fault;
+/// use std::time::{Duration, SystemTime};
+/// let fault = Fault::new(tonic::Code::Unavailable).with_retry_delay(Duration::from_millis(250));
+/// # let _ = fault;
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fault {
+    code: Code,
+    message: String,
+    retry_delay: Option<Duration>,
+}
+
+impl Fault {
+    /// A fault answering `code` (with a default message naming the method).
+    pub fn new(code: Code) -> Self {
+        Fault {
+            code,
+            message: String::new(),
+            retry_delay: None,
+        }
+    }
+
+    /// Sets the status message.
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
+    /// Attaches `google.rpc.RetryInfo` with this delay.
+    pub fn with_retry_delay(mut self, delay: Duration) -> Self {
+        self.retry_delay = Some(delay);
+        self
+    }
+
+    /// The status code.
+    pub fn code(&self) -> Code {
+        self.code
+    }
+
+    fn status(&self, method: &str) -> Status {
+        let message = if self.message.is_empty() {
+            format!(
+                "{} injected by the emulator into {method}",
+                self.code.description()
+            )
+        } else {
+            self.message.clone()
+        };
+        match self.retry_delay {
+            Some(delay) => Status::with_error_details(
+                self.code,
+                message,
+                ErrorDetails::with_retry_info(Some(delay)),
+            ),
+            None => Status::new(self.code, message),
+        }
+    }
+}
+
+/// The faults one method answers with: a sequence of steps (each a fault, or a pass), then
+/// optionally a random fault with a probability, then normal answers.
+///
+/// ```
+/// use livestream_grpc::emulator::FaultScript;
+/// use tonic::Code;
+/// // UNAVAILABLE twice, then normal.
+/// let script = FaultScript::codes([Code::Unavailable, Code::Unavailable]);
+/// // Half of the calls fail.
+/// let flaky = FaultScript::probability(0.5, Code::Unavailable);
+/// # let _ = (script, flaky);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FaultScript {
+    steps: Vec<Option<Fault>>,
+    random: Option<(f64, Fault)>,
+}
+
+impl FaultScript {
+    /// One step per code, in order; `Code::Ok` lets that call through.
+    pub fn codes(codes: impl IntoIterator<Item = Code>) -> Self {
+        FaultScript {
+            steps: codes
+                .into_iter()
+                .map(|c| (c != Code::Ok).then(|| Fault::new(c)))
+                .collect(),
+            random: None,
+        }
+    }
+
+    /// One step per fault, in order.
+    pub fn faults(faults: impl IntoIterator<Item = Fault>) -> Self {
+        FaultScript {
+            steps: faults.into_iter().map(Some).collect(),
+            random: None,
+        }
+    }
+
+    /// Every call fails with `code` with probability `p` (clamped to 0..=1).
+    pub fn probability(p: f64, code: Code) -> Self {
+        FaultScript::default().then_probability(p, Fault::new(code))
+    }
+
+    /// After the steps, each call fails with `fault` with probability `p`.
+    pub fn then_probability(mut self, p: f64, fault: Fault) -> Self {
+        let p = if p.is_nan() { 0.0 } else { p.clamp(0.0, 1.0) };
+        self.random = Some((p, fault));
+        self
+    }
+
+    /// Adds a fault after the current steps.
+    pub fn then_fault(mut self, fault: Fault) -> Self {
+        self.steps.push(Some(fault));
+        self
+    }
+
+    /// Adds a pass (a call that goes through) after the current steps.
+    pub fn then_pass(mut self) -> Self {
+        self.steps.push(None);
+        self
+    }
+
+    /// Attaches `google.rpc.RetryInfo` with `delay` to every fault of the script.
+    pub fn with_retry_delay(mut self, delay: Duration) -> Self {
+        for fault in self.steps.iter_mut().flatten() {
+            fault.retry_delay = Some(delay);
+        }
+        if let Some((_, fault)) = &mut self.random {
+            fault.retry_delay = Some(delay);
+        }
+        self
+    }
+
+    pub(crate) fn into_parts(self) -> (Vec<Option<Fault>>, Option<(f64, Fault)>) {
+        (self.steps, self.random)
+    }
+}
+
+/// One call as the emulator received it. The metadata includes credentials
+/// (`authorization`): the `Debug` output shows only the header names.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// The short method name (`GetChannel`).
+    pub method: String,
+    /// The request's metadata (gRPC headers).
+    pub metadata: MetadataMap,
+    /// The request's `request_id`, if the method has one and it was set.
+    pub request_id: Option<String>,
+}
+
+impl RecordedRequest {
+    /// The first value of an ASCII header, if present and printable.
+    pub fn header(&self, key: &str) -> Option<&str> {
+        self.metadata.get(key).and_then(|v| v.to_str().ok())
+    }
+
+    /// Every header as `(name, value)`, binary values in base64.
+    pub fn headers(&self) -> Vec<(String, String)> {
+        use base64::Engine as _;
+        self.metadata
+            .iter()
+            .map(|kv| match kv {
+                KeyAndValueRef::Ascii(k, v) => (
+                    k.as_str().to_owned(),
+                    v.to_str().unwrap_or_default().to_owned(),
+                ),
+                KeyAndValueRef::Binary(k, v) => (
+                    k.as_str().to_owned(),
+                    base64::engine::general_purpose::STANDARD.encode(v.as_encoded_bytes()),
+                ),
+            })
+            .collect()
+    }
+}
+
+impl std::fmt::Debug for RecordedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let keys: Vec<&str> = self
+            .metadata
+            .keys()
+            .map(|k| match k {
+                tonic::metadata::KeyRef::Ascii(k) => k.as_str(),
+                tonic::metadata::KeyRef::Binary(k) => k.as_str(),
+            })
+            .collect();
+        f.debug_struct("RecordedRequest")
+            .field("method", &self.method)
+            .field("header_names", &keys)
+            .field("request_id", &self.request_id)
+            .finish()
+    }
+}
+
+#[derive(Debug, Default)]
+struct MethodControls {
+    steps: VecDeque<Option<Fault>>,
+    random: Option<(f64, Fault)>,
+    latency: Duration,
+    log: VecDeque<RecordedRequest>,
+}
+
+/// Calls per kind in the current one-minute window (rate quotas).
+#[derive(Debug, Default)]
+struct RateWindow {
+    start: Option<SystemTime>,
+    counts: [u32; 4],
+}
+
+/// The rate-quota kind of an RPC and its limit: Get, List, other LivestreamService RPCs,
+/// and the mixins.
+fn rate_kind(index: usize, limits: &RateLimits) -> (usize, Option<u32>) {
+    let Some(rpc) = RPCS.get(index) else {
+        return (3, None);
+    };
+    if !rpc.path.contains("LivestreamService") {
+        (3, limits.operation)
+    } else if rpc.name.starts_with("Get") {
+        (0, limits.get)
+    } else if rpc.name.starts_with("List") {
+        (1, limits.list)
+    } else {
+        (2, limits.mutation)
+    }
+}
+
+/// The per-method controls of one emulator.
+#[derive(Debug)]
+pub(crate) struct Controls {
+    counts: Vec<AtomicU64>,
+    methods: Mutex<Vec<MethodControls>>,
+    rates: Mutex<RateWindow>,
+}
+
+impl Controls {
+    pub(crate) fn new() -> Self {
+        Controls {
+            counts: RPCS.iter().map(|_| AtomicU64::new(0)).collect(),
+            methods: Mutex::new(RPCS.iter().map(|_| MethodControls::default()).collect()),
+            rates: Mutex::new(RateWindow::default()),
+        }
+    }
+
+    /// Counts a call against its rate quota; RESOURCE_EXHAUSTED when over it.
+    pub(crate) fn check_rate(
+        &self,
+        index: usize,
+        limits: &RateLimits,
+        now: SystemTime,
+    ) -> Result<(), Status> {
+        const WINDOW: Duration = Duration::from_secs(60);
+        let (kind, limit) = rate_kind(index, limits);
+        let Some(limit) = limit else {
+            return Ok(());
+        };
+        let mut rates = lock(&self.rates);
+        let elapsed = rates
+            .start
+            .and_then(|s| now.duration_since(s).ok())
+            .filter(|e| *e < WINDOW);
+        let elapsed = match elapsed {
+            Some(e) => e,
+            None => {
+                *rates = RateWindow {
+                    start: Some(now),
+                    counts: [0; 4],
+                };
+                Duration::ZERO
+            }
+        };
+        if rates.counts[kind] >= limit {
+            let name = RPCS.get(index).map_or("", |r| r.name);
+            return Err(Status::with_error_details(
+                Code::ResourceExhausted,
+                format!(
+                    "Quota exceeded: at most {limit} requests per minute of this kind ({name})"
+                ),
+                ErrorDetails::with_retry_info(Some(WINDOW.saturating_sub(elapsed))),
+            ));
+        }
+        rates.counts[kind] += 1;
+        Ok(())
+    }
+
+    /// Counts and records a call; returns the latency to add and the fault to answer.
+    pub(crate) fn on_call(
+        &self,
+        index: usize,
+        metadata: &MetadataMap,
+        request_id: Option<&str>,
+        log_limit: usize,
+    ) -> (Duration, Option<Status>) {
+        if let Some(count) = self.counts.get(index) {
+            count.fetch_add(1, Ordering::Relaxed);
+        }
+        let name = RPCS.get(index).map_or("", |r| r.name);
+        let mut methods = lock(&self.methods);
+        let Some(m) = methods.get_mut(index) else {
+            return (Duration::ZERO, None);
+        };
+        if log_limit > 0 {
+            if m.log.len() >= log_limit {
+                m.log.pop_front();
+            }
+            m.log.push_back(RecordedRequest {
+                method: name.to_owned(),
+                metadata: metadata.clone(),
+                request_id: request_id.filter(|r| !r.is_empty()).map(str::to_owned),
+            });
+        }
+        let fault = match m.steps.pop_front() {
+            Some(step) => step,
+            None => m
+                .random
+                .as_ref()
+                .filter(|(p, _)| fastrand::f64() < *p)
+                .map(|(_, f)| f.clone()),
+        };
+        (m.latency, fault.map(|f| f.status(name)))
+    }
+
+    pub(crate) fn set_script(&self, index: usize, script: FaultScript) {
+        let (steps, random) = script.into_parts();
+        if let Some(m) = lock(&self.methods).get_mut(index) {
+            m.steps = steps.into();
+            m.random = random;
+        }
+    }
+
+    pub(crate) fn set_latency(&self, index: usize, latency: Duration) {
+        if let Some(m) = lock(&self.methods).get_mut(index) {
+            m.latency = latency;
+        }
+    }
+
+    /// Removes faults and latency of one method (or all with `None`).
+    pub(crate) fn clear_faults(&self, index: Option<usize>) {
+        let mut methods = lock(&self.methods);
+        for (i, m) in methods.iter_mut().enumerate() {
+            if index.is_none_or(|x| x == i) {
+                m.steps.clear();
+                m.random = None;
+                m.latency = Duration::ZERO;
+            }
+        }
+    }
+
+    pub(crate) fn count(&self, index: usize) -> u64 {
+        self.counts
+            .get(index)
+            .map_or(0, |c| c.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn requests(&self, index: usize) -> Vec<RecordedRequest> {
+        lock(&self.methods)
+            .get(index)
+            .map(|m| m.log.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Clears counts, faults, latencies and logs.
+    pub(crate) fn reset(&self) {
+        for c in &self.counts {
+            c.store(0, Ordering::Relaxed);
+        }
+        *lock(&self.rates) = RateWindow::default();
+        let mut methods = lock(&self.methods);
+        for m in methods.iter_mut() {
+            *m = MethodControls::default();
+        }
+    }
+}

@@ -1,0 +1,348 @@
+//! The tonic service implementations of `LivestreamService`, `Operations` and `Locations`,
+//! generated from `for_each_rpc!`: every method counts and records the call, applies
+//! injected latency and faults, handles `request_id`, then runs the method's synchronous
+//! logic on the state under one lock (never held across an `.await`).
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use prost::{Message, Name};
+use prost_reflect::{ReflectMessage, Value};
+use tonic::metadata::MetadataMap;
+use tonic::{Request, Response, Status};
+
+use super::Shared;
+use super::errors;
+use super::methods::Rpc;
+use super::store::{Saved, State, duration_of};
+use crate::longrunning::{Operation, WaitOperationRequest};
+use crate::v1::Event;
+
+/// The emulated API, shared by the three generated servers.
+#[derive(Clone, Debug)]
+pub(crate) struct Service {
+    pub(crate) shared: Arc<Shared>,
+}
+
+/// A response that can be answered again for a replayed `request_id`.
+pub(crate) trait Replayable: Sized {
+    fn save(&self) -> Saved;
+    fn restore(saved: Saved, state: &State) -> Option<Self>;
+}
+
+impl Replayable for Operation {
+    fn save(&self) -> Saved {
+        Saved::Operation(self.clone())
+    }
+
+    /// The operation as it is now (it may have completed since), or as first answered if
+    /// its record was deleted.
+    fn restore(saved: Saved, state: &State) -> Option<Self> {
+        match saved {
+            Saved::Operation(op) => Some(
+                state
+                    .operations
+                    .get(&op.name)
+                    .map(|r| r.op.clone())
+                    .unwrap_or(op),
+            ),
+            _ => None,
+        }
+    }
+}
+
+impl Replayable for Event {
+    fn save(&self) -> Saved {
+        Saved::Event(self.clone())
+    }
+
+    fn restore(saved: Saved, _state: &State) -> Option<Self> {
+        match saved {
+            Saved::Event(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl Replayable for () {
+    fn save(&self) -> Saved {
+        Saved::Empty
+    }
+
+    fn restore(saved: Saved, _state: &State) -> Option<Self> {
+        matches!(saved, Saved::Empty).then_some(())
+    }
+}
+
+/// The string at a dotted field path of a request (`channel.name`), for replay keys.
+fn routing_value<M: Message + Name>(message: &M, path: &str) -> String {
+    let Ok(mut current) = crate::reflect::to_dynamic(message) else {
+        return String::new();
+    };
+    let mut parts = path.split('.').peekable();
+    while let Some(part) = parts.next() {
+        let Some(field) = current.descriptor().get_field_by_name(part) else {
+            return String::new();
+        };
+        let value = current.get_field(&field).into_owned();
+        match (value, parts.peek().is_some()) {
+            (Value::String(s), false) => return s,
+            (Value::Message(m), true) => current = m,
+            _ => return String::new(),
+        }
+    }
+    String::new()
+}
+
+/// Checks a request_id: a UUID other than the nil UUID (proto).
+fn check_request_id(request_id: &str) -> Result<(), Status> {
+    match uuid::Uuid::parse_str(request_id) {
+        Ok(id) if !id.is_nil() => Ok(()),
+        _ => Err(errors::invalid(
+            "request_id",
+            "must be a valid UUID other than 00000000-0000-0000-0000-000000000000",
+        )),
+    }
+}
+
+/// WaitOperation's default timeout when the request has none.
+const DEFAULT_WAIT: Duration = Duration::from_secs(60);
+
+impl Service {
+    /// Counts and records the call, then applies the method's latency and faults.
+    async fn enter(
+        &self,
+        rpc: Rpc,
+        metadata: &MetadataMap,
+        request_id: Option<&str>,
+    ) -> Result<(), Status> {
+        let (limit, rates) = self.shared.config(|c| (c.request_log_limit, c.rate_limits));
+        let (latency, fault) =
+            self.shared
+                .controls
+                .on_call(rpc as usize, metadata, request_id, limit);
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+        if let Some(fault) = fault {
+            return Err(fault);
+        }
+        match rates {
+            Some(rates) => {
+                self.shared
+                    .controls
+                    .check_rate(rpc as usize, &rates, self.shared.clock.now())
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn read<Req, Resp>(
+        &self,
+        req: Req,
+        f: fn(&State, SystemTime, Req) -> Result<Resp, Status>,
+    ) -> Result<Resp, Status> {
+        let now = self.shared.clock.now();
+        let state = self.shared.read(now);
+        f(&state, now, req)
+    }
+
+    fn write<Req, Resp>(
+        &self,
+        req: Req,
+        f: fn(&mut State, SystemTime, Req) -> Result<Resp, Status>,
+    ) -> Result<Resp, Status> {
+        let now = self.shared.clock.now();
+        let result = {
+            let mut state = self.shared.write(now);
+            f(&mut state, now, req)
+        };
+        self.shared.ops_changed.notify_waiters();
+        result
+    }
+
+    /// A mutation with a `request_id`: a replay within the window answers the first result
+    /// and changes nothing; failed requests are not remembered.
+    fn write_idempotent<Req: Message + Name, Resp: Replayable>(
+        &self,
+        rpc: Rpc,
+        request_id: String,
+        routing: &str,
+        req: Req,
+        f: fn(&mut State, SystemTime, Req) -> Result<Resp, Status>,
+    ) -> Result<Resp, Status> {
+        if request_id.is_empty() {
+            return self.write(req, f);
+        }
+        check_request_id(&request_id)?;
+        let key = (rpc as usize, routing_value(&req, routing), request_id);
+        let now = self.shared.clock.now();
+        let result = {
+            let mut state = self.shared.write(now);
+            let window = state.config.request_id_window;
+            match state
+                .replays
+                .get(&key, now, window)
+                .and_then(|saved| Resp::restore(saved, &state))
+            {
+                Some(replayed) => Ok(replayed),
+                None => {
+                    let result = f(&mut state, now, req);
+                    if let Ok(response) = &result {
+                        state.replays.insert(key, response.save(), now);
+                    }
+                    result
+                }
+            }
+        };
+        self.shared.ops_changed.notify_waiters();
+        result
+    }
+
+    /// WaitOperation as a blocking poll: returns when the operation is done or the timeout
+    /// (default 60 s) passes, sleeping on tokio time in between.
+    async fn wait_operation(&self, req: WaitOperationRequest) -> Result<Operation, Status> {
+        if !self.shared.config(|c| c.wait_operation) {
+            return Err(Status::unimplemented(
+                "WaitOperation is disabled in this emulator's configuration",
+            ));
+        }
+        let timeout = match &req.timeout {
+            Some(t) => duration_of("timeout", t)?,
+            None => DEFAULT_WAIT,
+        };
+        let start = tokio::time::Instant::now();
+        let deadline = start.checked_add(timeout).unwrap_or(start + DEFAULT_WAIT);
+        loop {
+            let notified = self.shared.ops_changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            // A read: a write would notify `notified` itself and spin.
+            let op = self.read(req.clone(), State::wait_operation)?;
+            let now = tokio::time::Instant::now();
+            if op.done || now >= deadline {
+                return Ok(op);
+            }
+            let due = {
+                let state = self.shared.read(self.shared.clock.now());
+                state.operations.get(&op.name).and_then(|r| r.due)
+            };
+            let until_due = due.map_or(Duration::from_secs(1), |d| self.shared.clock.until(d));
+            let wake = now + until_due.clamp(Duration::from_millis(1), Duration::from_secs(1));
+            tokio::select! {
+                _ = &mut notified => {}
+                _ = tokio::time::sleep_until(wake.min(deadline)) => {}
+            }
+        }
+    }
+}
+
+/// Expands one handler body per RPC, by retry class and request_id presence.
+macro_rules! handler {
+    ($self:ident, $request:ident, WaitOperation, wait_operation, $class:ident, $rid:tt, $routing:literal) => {{
+        $self
+            .enter(Rpc::WaitOperation, $request.metadata(), None)
+            .await?;
+        $self
+            .wait_operation($request.into_inner())
+            .await
+            .map(Response::new)
+    }};
+    ($self:ident, $request:ident, $rpc:ident, $snake:ident, read, false, $routing:literal) => {{
+        $self.enter(Rpc::$rpc, $request.metadata(), None).await?;
+        $self
+            .read($request.into_inner(), State::$snake)
+            .map(Response::new)
+    }};
+    ($self:ident, $request:ident, $rpc:ident, $snake:ident, write, false, $routing:literal) => {{
+        $self.enter(Rpc::$rpc, $request.metadata(), None).await?;
+        $self
+            .write($request.into_inner(), State::$snake)
+            .map(Response::new)
+    }};
+    ($self:ident, $request:ident, $rpc:ident, $snake:ident, write, true, $routing:literal) => {{
+        let request_id = $request.get_ref().request_id.clone();
+        $self
+            .enter(Rpc::$rpc, $request.metadata(), Some(&request_id))
+            .await?;
+        $self
+            .write_idempotent(
+                Rpc::$rpc,
+                request_id,
+                $routing,
+                $request.into_inner(),
+                State::$snake,
+            )
+            .map(Response::new)
+    }};
+}
+
+macro_rules! impl_service {
+    ($tr:path; $([$rpc:ident, $snake:ident, $req:ty, $resp:ty, $class:ident, $rid:tt, $routing:literal])*) => {
+        #[tonic::async_trait]
+        impl $tr for Service {
+            $(
+                async fn $snake(&self, request: Request<$req>) -> Result<Response<$resp>, Status> {
+                    handler!(self, request, $rpc, $snake, $class, $rid, $routing)
+                }
+            )*
+        }
+    };
+}
+
+/// Sorts the table's entries by service, then implements each service's trait.
+macro_rules! split_services {
+    (@ [$($l:tt)*] [$($o:tt)*] [$($c:tt)*]) => {
+        impl_service!(crate::v1::livestream_service_server::LivestreamService; $($l)*);
+        impl_service!(crate::longrunning::operations_server::Operations; $($o)*);
+        impl_service!(crate::location::locations_server::Locations; $($c)*);
+    };
+    (@ [$($l:tt)*] $o:tt $c:tt [LivestreamService, $($e:tt)*] $($rest:tt)*) => {
+        split_services!(@ [$($l)* [$($e)*]] $o $c $($rest)*);
+    };
+    (@ $l:tt [$($o:tt)*] $c:tt [Operations, $($e:tt)*] $($rest:tt)*) => {
+        split_services!(@ $l [$($o)* [$($e)*]] $c $($rest)*);
+    };
+    (@ $l:tt $o:tt [$($c:tt)*] [Locations, $($e:tt)*] $($rest:tt)*) => {
+        split_services!(@ $l $o [$($c)* [$($e)*]] $($rest)*);
+    };
+}
+
+macro_rules! services {
+    ($( [ $svc:ident, $path:literal, $rpc:ident, $snake:ident, $req:ty, $resp:ty,
+          $kind:ident { $($k:tt)* }, $routing:literal, $class:ident, $rid:tt, $id:literal,
+          $doc:literal ] )*) => {
+        split_services!(@ [] [] [] $( [$svc, $rpc, $snake, $req, $resp, $class, $rid, $routing] )*);
+    };
+}
+
+for_each_rpc!(services);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::v1::{Channel, UpdateChannelRequest};
+
+    #[test]
+    fn routing_values_follow_dotted_paths() {
+        let req = UpdateChannelRequest {
+            channel: Some(Channel {
+                name: "projects/p/locations/l/channels/c".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            routing_value(&req, "channel.name"),
+            "projects/p/locations/l/channels/c"
+        );
+        assert_eq!(routing_value(&req, "nope"), "");
+    }
+
+    #[test]
+    fn request_ids_must_be_non_nil_uuids() {
+        assert!(check_request_id("6f1f5a8e-6b8d-4f9a-9f5e-3c7a1b2d4e6f").is_ok());
+        assert!(check_request_id("00000000-0000-0000-0000-000000000000").is_err());
+        assert!(check_request_id("not-a-uuid").is_err());
+    }
+}

@@ -1,0 +1,608 @@
+//! The emulator's state: one ordered map per collection keyed by full resource name (so a
+//! List is a range scan), the operations, the timer queue of time-driven transitions, and
+//! the request_id replay cache. Everything here is plain data behind one lock; the RPC
+//! logic lives in the per-resource modules as `impl State` blocks.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::ops::Bound;
+use std::time::{Duration, SystemTime};
+
+use prost_types::Timestamp;
+use tonic::Status;
+
+use super::config::EmulatorConfig;
+use super::errors;
+use super::paging::Tokens;
+use super::validation::References;
+use crate::longrunning::Operation;
+use crate::names::{LocationName, NameError, ResourceName};
+use crate::v1::{Asset, Channel, Clip, DvrSession, Event, Input, Pool};
+
+/// The kinds of resource the emulator stores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Channel,
+    Input,
+    Event,
+    Clip,
+    DvrSession,
+    Asset,
+    Pool,
+    Operation,
+}
+
+impl Kind {
+    /// The kind of a full resource name, from its collection segments.
+    pub(crate) fn of(name: &str) -> Option<Kind> {
+        let segments: Vec<&str> = name.split('/').collect();
+        match segments.as_slice() {
+            ["projects", _, "locations", _, collection, _] => match *collection {
+                "channels" => Some(Kind::Channel),
+                "inputs" => Some(Kind::Input),
+                "assets" => Some(Kind::Asset),
+                "pools" => Some(Kind::Pool),
+                "operations" => Some(Kind::Operation),
+                _ => None,
+            },
+            ["projects", _, "locations", _, "channels", _, collection, _] => match *collection {
+                "events" => Some(Kind::Event),
+                "clips" => Some(Kind::Clip),
+                "dvrSessions" => Some(Kind::DvrSession),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    pub(crate) fn resource_type(self) -> &'static str {
+        match self {
+            Kind::Channel => "livestream.googleapis.com/Channel",
+            Kind::Input => "livestream.googleapis.com/Input",
+            Kind::Event => "livestream.googleapis.com/Event",
+            Kind::Clip => "livestream.googleapis.com/Clip",
+            Kind::DvrSession => "livestream.googleapis.com/DvrSession",
+            Kind::Asset => "livestream.googleapis.com/Asset",
+            Kind::Pool => "livestream.googleapis.com/Pool",
+            Kind::Operation => "longrunning.googleapis.com/Operation",
+        }
+    }
+}
+
+/// A time interval; `end == None` while it is still open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Interval {
+    pub(crate) start: SystemTime,
+    pub(crate) end: Option<SystemTime>,
+}
+
+impl Interval {
+    pub(crate) fn overlaps(&self, from: SystemTime, to: SystemTime) -> bool {
+        self.start < to && self.end.is_none_or(|end| end > from)
+    }
+}
+
+/// How many intervals a channel remembers (oldest dropped): bounds memory per channel.
+const MAX_INTERVALS: usize = 64;
+
+/// A channel and what the emulator tracks about it besides the proto.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ChannelRec {
+    pub(crate) channel: Channel,
+    /// When the channel was running (after its start completed).
+    pub(crate) running: Vec<Interval>,
+    /// When a (simulated) encoder fed it.
+    pub(crate) streaming: Vec<Interval>,
+    /// Whether a mute event is in effect.
+    pub(crate) muted: bool,
+}
+
+impl ChannelRec {
+    pub(crate) fn open(list: &mut Vec<Interval>, at: SystemTime) {
+        if list.last().is_none_or(|i| i.end.is_some()) {
+            list.push(Interval {
+                start: at,
+                end: None,
+            });
+            if list.len() > MAX_INTERVALS {
+                list.remove(0);
+            }
+        }
+    }
+
+    pub(crate) fn close(list: &mut [Interval], at: SystemTime) {
+        if let Some(last) = list.last_mut()
+            && last.end.is_none()
+        {
+            last.end = Some(at.max(last.start));
+        }
+    }
+}
+
+/// What an operation does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Verb {
+    Create,
+    Update,
+    Delete,
+    Start,
+    Stop,
+    StartDistribution,
+    StopDistribution,
+}
+
+impl Verb {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Verb::Create => "create",
+            Verb::Update => "update",
+            Verb::Delete => "delete",
+            Verb::Start => "start",
+            Verb::Stop => "stop",
+            Verb::StartDistribution => "startdistribution",
+            Verb::StopDistribution => "stopdistribution",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Verb> {
+        [
+            Verb::Create,
+            Verb::Update,
+            Verb::Delete,
+            Verb::Start,
+            Verb::Stop,
+            Verb::StartDistribution,
+            Verb::StopDistribution,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+}
+
+/// The change a pending operation applies when it completes, as data (so it can be
+/// completed later, rolled back on cancel, and persisted).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Change {
+    pub(crate) verb: Verb,
+    pub(crate) target: String,
+    /// The encoded resource after an update.
+    pub(crate) next: Vec<u8>,
+    /// The target's state enum before the operation (for rollback).
+    pub(crate) previous_state: i32,
+    /// Distribution keys.
+    pub(crate) keys: Vec<String>,
+}
+
+impl Change {
+    pub(crate) fn new(verb: Verb, target: impl Into<String>) -> Self {
+        Change {
+            verb,
+            target: target.into(),
+            next: Vec::new(),
+            previous_state: 0,
+            keys: Vec::new(),
+        }
+    }
+}
+
+/// An operation and, while it runs, its pending change.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct OpRec {
+    pub(crate) op: Operation,
+    pub(crate) change: Option<Change>,
+    /// When it completes by itself (None: manual, or done).
+    pub(crate) due: Option<SystemTime>,
+}
+
+/// A time-driven transition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Timer {
+    /// A delayed operation is due.
+    Operation(String),
+    /// An event reaches its execution time or its end.
+    Event(String),
+    /// A DVR session reaches a window boundary or the end of its cooldown.
+    Dvr(String),
+    /// An executed event is old enough to be deleted.
+    EventGc(String),
+    /// A finished operation is old enough to be forgotten.
+    OperationGc(String),
+}
+
+/// What a replayed request answers.
+#[derive(Clone, Debug)]
+pub(crate) enum Saved {
+    Operation(Operation),
+    Event(Event),
+    Empty,
+}
+
+type ReplayKey = (usize, String, String);
+
+/// Results of requests that carried a `request_id`, for the configured window.
+#[derive(Debug, Default)]
+pub(crate) struct Replays {
+    map: HashMap<ReplayKey, Saved>,
+    order: VecDeque<(SystemTime, ReplayKey)>,
+}
+
+impl Replays {
+    fn prune(&mut self, now: SystemTime, window: Duration) {
+        while let Some((at, _)) = self.order.front() {
+            if now.duration_since(*at).unwrap_or(Duration::ZERO) < window {
+                break;
+            }
+            if let Some((_, key)) = self.order.pop_front() {
+                self.map.remove(&key);
+            }
+        }
+    }
+
+    pub(crate) fn get(
+        &mut self,
+        key: &ReplayKey,
+        now: SystemTime,
+        window: Duration,
+    ) -> Option<Saved> {
+        self.prune(now, window);
+        self.map.get(key).cloned()
+    }
+
+    pub(crate) fn insert(&mut self, key: ReplayKey, saved: Saved, now: SystemTime) {
+        if self.map.insert(key.clone(), saved).is_none() {
+            self.order.push_back((now, key));
+        }
+    }
+}
+
+/// The whole emulated world.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub(crate) config: EmulatorConfig,
+    pub(crate) channels: BTreeMap<String, ChannelRec>,
+    pub(crate) inputs: BTreeMap<String, Input>,
+    pub(crate) events: BTreeMap<String, Event>,
+    pub(crate) clips: BTreeMap<String, Clip>,
+    pub(crate) dvr_sessions: BTreeMap<String, DvrSession>,
+    pub(crate) assets: BTreeMap<String, Asset>,
+    pub(crate) pools: BTreeMap<String, Pool>,
+    pub(crate) operations: BTreeMap<String, OpRec>,
+    /// Pending operations whose record DeleteOperation removed: their work still completes.
+    pub(crate) orphans: BTreeMap<String, OpRec>,
+    pub(crate) timers: BTreeMap<(SystemTime, u64), Timer>,
+    timer_seq: u64,
+    pub(crate) next_operation: u64,
+    pub(crate) replays: Replays,
+    pub(crate) tokens: Tokens,
+    /// Bumped on every write: the persistence task saves when it changes.
+    pub(crate) generation: u64,
+}
+
+impl State {
+    pub(crate) fn new(config: EmulatorConfig) -> Self {
+        State {
+            config,
+            channels: BTreeMap::new(),
+            inputs: BTreeMap::new(),
+            events: BTreeMap::new(),
+            clips: BTreeMap::new(),
+            dvr_sessions: BTreeMap::new(),
+            assets: BTreeMap::new(),
+            pools: BTreeMap::new(),
+            operations: BTreeMap::new(),
+            orphans: BTreeMap::new(),
+            timers: BTreeMap::new(),
+            timer_seq: 0,
+            next_operation: 0,
+            replays: Replays::default(),
+            tokens: Tokens {
+                secret: fastrand::u64(..),
+            },
+            generation: 0,
+        }
+    }
+
+    /// Forgets every resource, operation, timer and request_id (keeps the configuration).
+    pub(crate) fn reset(&mut self) {
+        let config = self.config.clone();
+        let generation = self.generation;
+        *self = State::new(config);
+        self.generation = generation.wrapping_add(1);
+    }
+
+    pub(crate) fn schedule(&mut self, at: SystemTime, timer: Timer) {
+        self.timer_seq = self.timer_seq.wrapping_add(1);
+        self.timers.insert((at, self.timer_seq), timer);
+    }
+
+    /// When the earliest timer is due.
+    pub(crate) fn next_due(&self) -> Option<SystemTime> {
+        self.timers.keys().next().map(|(at, _)| *at)
+    }
+
+    /// Runs every timer due at or before `now`, in time order.
+    pub(crate) fn run_due(&mut self, now: SystemTime) {
+        while let Some(entry) = self.timers.first_entry() {
+            let at = entry.key().0;
+            if at > now {
+                break;
+            }
+            let timer = entry.remove();
+            match timer {
+                Timer::Operation(name) => {
+                    let due = self
+                        .operations
+                        .get(&name)
+                        .or_else(|| self.orphans.get(&name))
+                        .and_then(|r| r.due);
+                    if due.is_some_and(|d| d <= at) {
+                        self.complete_operation(&name, at);
+                    }
+                }
+                Timer::Event(name) => self.event_tick(&name, at),
+                Timer::Dvr(name) => self.dvr_tick(&name, at),
+                Timer::EventGc(name) => {
+                    self.events.remove(&name);
+                }
+                Timer::OperationGc(name) => {
+                    if self.operations.get(&name).is_some_and(|r| r.op.done) {
+                        self.operations.remove(&name);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Rebuilds the timer queue from the stored resources (after loading a snapshot).
+    pub(crate) fn rebuild_timers(&mut self, now: SystemTime) {
+        self.timers.clear();
+        let ops: Vec<(String, Option<SystemTime>)> = self
+            .operations
+            .iter()
+            .filter(|(_, r)| !r.op.done)
+            .map(|(n, r)| (n.clone(), r.due))
+            .collect();
+        for (name, due) in ops {
+            if let Some(due) = due {
+                self.schedule(due, Timer::Operation(name));
+            }
+        }
+        let events: Vec<String> = self.events.keys().cloned().collect();
+        for name in events {
+            self.schedule_event(&name, now);
+        }
+        let dvrs: Vec<String> = self.dvr_sessions.keys().cloned().collect();
+        for name in dvrs {
+            self.schedule_dvr(&name, now);
+        }
+    }
+
+    /// Removes a resource (and, for a channel, everything under it) by name.
+    pub(crate) fn remove_resource(&mut self, name: &str) {
+        match Kind::of(name) {
+            Some(Kind::Channel) => {
+                self.channels.remove(name);
+                let prefix = format!("{name}/");
+                remove_prefix(&mut self.events, &prefix);
+                remove_prefix(&mut self.clips, &prefix);
+                remove_prefix(&mut self.dvr_sessions, &prefix);
+            }
+            Some(Kind::Input) => {
+                self.inputs.remove(name);
+            }
+            Some(Kind::Event) => {
+                self.events.remove(name);
+            }
+            Some(Kind::Clip) => {
+                self.clips.remove(name);
+            }
+            Some(Kind::DvrSession) => {
+                self.dvr_sessions.remove(name);
+            }
+            Some(Kind::Asset) => {
+                self.assets.remove(name);
+            }
+            Some(Kind::Pool) => {
+                self.pools.remove(name);
+            }
+            Some(Kind::Operation) => {
+                self.operations.remove(name);
+            }
+            None => {}
+        }
+    }
+
+    /// Checks that the location is one the emulator serves.
+    pub(crate) fn check_location(
+        &self,
+        field: &str,
+        location: &LocationName,
+    ) -> Result<(), Status> {
+        if self
+            .config
+            .locations
+            .iter()
+            .any(|l| l == location.location())
+        {
+            Ok(())
+        } else {
+            Err(errors::invalid(
+                field,
+                format!(
+                    "location '{}' is not supported; supported locations: {}",
+                    location.location(),
+                    self.config.locations.join(", ")
+                ),
+            ))
+        }
+    }
+
+    /// How many keys of `map` start with `prefix`.
+    pub(crate) fn count_prefix<V>(map: &BTreeMap<String, V>, prefix: &str) -> usize {
+        scan(map, prefix).count()
+    }
+
+    /// Checks a per-collection quota before adding one more item under `prefix`.
+    pub(crate) fn check_quota<V>(
+        map: &BTreeMap<String, V>,
+        prefix: &str,
+        limit: Option<usize>,
+        what: &str,
+        scope: &str,
+    ) -> Result<(), Status> {
+        if let Some(limit) = limit
+            && Self::count_prefix(map, prefix) >= limit
+        {
+            return Err(errors::quota(
+                scope,
+                format!("Quota exceeded: at most {limit} {what} are allowed in '{scope}'"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl References for State {
+    fn input(&self, name: &str) -> Option<&Input> {
+        self.inputs.get(name)
+    }
+
+    fn asset(&self, name: &str) -> Option<&Asset> {
+        self.assets.get(name)
+    }
+}
+
+/// The entries whose keys start with `prefix`, in key order: a range scan, not a full one.
+pub(crate) fn scan<'a, V>(
+    map: &'a BTreeMap<String, V>,
+    prefix: &'a str,
+) -> impl Iterator<Item = (&'a String, &'a V)> + 'a {
+    map.range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+        .take_while(move |(k, _)| k.starts_with(prefix))
+}
+
+/// Removes every entry whose key starts with `prefix`.
+pub(crate) fn remove_prefix<V>(map: &mut BTreeMap<String, V>, prefix: &str) {
+    let keys: Vec<String> = scan(map, prefix).map(|(k, _)| k.clone()).collect();
+    for key in keys {
+        map.remove(&key);
+    }
+}
+
+/// Parses a required name field: INVALID_ARGUMENT (naming the field and the expected
+/// pattern) when empty or malformed.
+pub(crate) fn parse_name<N: ResourceName>(field: &str, value: &str) -> Result<N, Status> {
+    if value.is_empty() {
+        return Err(errors::required(field));
+    }
+    value
+        .parse::<N>()
+        .map_err(|e: NameError| errors::invalid(field, e.to_string()))
+}
+
+/// Checks a required `*_id` field against the server's ID rule.
+pub(crate) fn check_id(field: &str, id: &str) -> Result<(), Status> {
+    if id.is_empty() {
+        return Err(errors::required(field));
+    }
+    crate::names::validate_resource_id(id).map_err(|e| errors::invalid(field, e.to_string()))
+}
+
+/// The value of a `map` entry or NOT_FOUND.
+pub(crate) fn found<'a, V>(map: &'a BTreeMap<String, V>, name: &str) -> Result<&'a V, Status> {
+    map.get(name).ok_or_else(|| errors::not_found(name))
+}
+
+/// The mutable value of a `map` entry or NOT_FOUND.
+pub(crate) fn found_mut<'a, V>(
+    map: &'a mut BTreeMap<String, V>,
+    name: &str,
+) -> Result<&'a mut V, Status> {
+    map.get_mut(name).ok_or_else(|| errors::not_found(name))
+}
+
+/// A required message field, or INVALID_ARGUMENT naming it.
+pub(crate) fn required<T>(field: &str, value: Option<T>) -> Result<T, Status> {
+    value.ok_or_else(|| errors::required(field))
+}
+
+pub(crate) fn ts(t: SystemTime) -> Timestamp {
+    Timestamp::from(t)
+}
+
+/// A timestamp from a request as a `SystemTime`, INVALID_ARGUMENT if out of range.
+pub(crate) fn time_of(field: &str, t: &Timestamp) -> Result<SystemTime, Status> {
+    if !(0..1_000_000_000).contains(&t.nanos) {
+        return Err(errors::invalid(field, "nanos must be within 0..1e9"));
+    }
+    // Years 1..=9999, as google.protobuf.Timestamp requires.
+    if !(-62_135_596_800..=253_402_300_799).contains(&t.seconds) {
+        return Err(errors::invalid(field, "timestamp is out of range"));
+    }
+    SystemTime::try_from(*t).map_err(|_| errors::invalid(field, "timestamp is out of range"))
+}
+
+/// A duration from a request, INVALID_ARGUMENT if negative or out of range.
+pub(crate) fn duration_of(field: &str, d: &prost_types::Duration) -> Result<Duration, Status> {
+    if d.seconds > 315_576_000_000 || !(-999_999_999..=999_999_999).contains(&d.nanos) {
+        return Err(errors::invalid(field, "duration is out of range"));
+    }
+    Duration::try_from(*d).map_err(|_| errors::invalid(field, "duration must not be negative"))
+}
+
+/// `at + d`; on overflow (impossible for checked request values) `at`, never a panic.
+pub(crate) fn later(at: SystemTime, d: Duration) -> SystemTime {
+    at.checked_add(d).unwrap_or(at)
+}
+
+/// The resource an Update request produces (spec §5): with a mask, the masked paths copied
+/// from `body` (absent ones cleared); without one, the updatable fields present in `body`.
+pub(crate) fn merge_update<M: crate::field_mask::Updatable>(
+    existing: &M,
+    body: &M,
+    mask: Option<&prost_types::FieldMask>,
+) -> Result<M, Status> {
+    use crate::field_mask::{self, FieldMaskError};
+    let to_status = |e: FieldMaskError| match e {
+        FieldMaskError::Descriptor(e) => errors::internal(e),
+        other => errors::invalid("update_mask", other.to_string()),
+    };
+    let paths = match mask {
+        Some(mask) if !mask.paths.is_empty() => {
+            field_mask::validate_paths::<M>(&mask.paths).map_err(to_status)?
+        }
+        _ if M::MASK_REQUIRED => return Err(errors::required("update_mask")),
+        _ => field_mask::present_paths(body).map_err(to_status)?,
+    };
+    let mut merged = existing.clone();
+    field_mask::apply(&mut merged, body, &paths).map_err(to_status)?;
+    Ok(merged)
+}
+
+/// Decodes the resource an update operation carries.
+pub(crate) fn decode_next<M: prost::Message + Default>(
+    bytes: &[u8],
+) -> Result<M, crate::rpc::Status> {
+    M::decode(bytes).map_err(|e| super::lro::rpc_status(tonic::Code::Internal, e.to_string()))
+}
+
+impl State {
+    /// One page of a collection, with the configured page-size limits and token secret.
+    pub(crate) fn list<V, T: super::filter::Filterable + Clone>(
+        &self,
+        map: &BTreeMap<String, V>,
+        prefix: &str,
+        params: super::paging::ListParams<'_>,
+        descending: bool,
+        project: impl Fn(&V) -> &T,
+    ) -> Result<(Vec<T>, String), Status> {
+        super::paging::page(
+            map,
+            prefix,
+            &params,
+            (self.config.default_page_size, self.config.max_page_size),
+            self.tokens,
+            descending,
+            project,
+        )
+    }
+}
