@@ -12,15 +12,7 @@ async fn inputs_end_to_end() {
     let emu = start().await;
     let created = run(
         &emu,
-        &[
-            "inputs",
-            "create",
-            "in-1",
-            "--tier",
-            "hd",
-            "--labels",
-            "team=video,env=test",
-        ],
+        "inputs create in-1 --tier hd --labels team=video,env=test",
     );
     assert_eq!(created.code, 0, "{created:#?}");
     assert!(
@@ -30,10 +22,10 @@ async fn inputs_end_to_end() {
     assert!(created.stdout.contains("tier: HD\n"));
     assert!(created.stdout.contains("  team: video\n"));
     assert!(created.stderr.contains("Created input [in-1]."));
-    ok(&emu, &["inputs", "create", "in-2", "--type", "srt-push"]);
+    ok(&emu, "inputs create in-2 --type srt-push");
 
     // The table: a header and one row per input, aligned.
-    let table = ok(&emu, &["inputs", "list"]);
+    let table = ok(&emu, "inputs list");
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 3, "{table}");
     assert!(
@@ -48,18 +40,15 @@ async fn inputs_end_to_end() {
         lines[2].starts_with("in-2  SRT_PUSH   HD    srt://"),
         "{table}"
     );
-    let limited = ok(
-        &emu,
-        &["inputs", "list", "--limit", "1", "--page-size", "1"],
-    );
+    let limited = ok(&emu, "inputs list --limit 1 --page-size 1");
     assert_eq!(limited.lines().count(), 2, "{limited}");
-    let filtered = json(&emu, &["inputs", "list", "--filter", "type=SRT_PUSH"]);
+    let filtered = json(&emu, "inputs list --filter type=SRT_PUSH");
     assert_eq!(filtered.as_array().map(Vec::len), Some(1), "{filtered}");
     let ordered = json(&emu, &["inputs", "list", "--order-by", "name desc"]);
     assert!(ordered[0]["name"].as_str().unwrap().ends_with("/in-2"));
 
     // describe: YAML by default, JSON on request, by ID or full name.
-    let yaml = ok(&emu, &["inputs", "describe", "in-1"]);
+    let yaml = ok(&emu, "inputs describe in-1");
     assert!(
         yaml.contains(&format!("name: {LOC}/inputs/in-1\n")),
         "{yaml}"
@@ -69,10 +58,10 @@ async fn inputs_end_to_end() {
     assert_eq!(described["labels"]["env"], "test");
 
     // update: a flag; then the same value again, which sends nothing.
-    let updated = ok(&emu, &["inputs", "update", "in-1", "--tier", "uhd"]);
+    let updated = ok(&emu, "inputs update in-1 --tier uhd");
     assert!(updated.contains("tier: UHD\n"), "{updated}");
     assert_eq!(emu.call_count("UpdateInput").unwrap(), 1);
-    let same = run(&emu, &["inputs", "update", "in-1", "--tier", "uhd"]);
+    let same = run(&emu, "inputs update in-1 --tier uhd");
     assert_eq!(same.code, 0, "{same:#?}");
     assert!(
         same.stderr.contains("No changes to input [in-1]"),
@@ -86,24 +75,24 @@ async fn inputs_end_to_end() {
         "patch.json",
         r#"{"labels": {"x": "y"}, "tier": "SD"}"#,
     );
-    let warned = run(&emu, &["inputs", "update", "in-1", "--config", &patch]);
+    let warned = run(&emu, format!("inputs update in-1 --config {patch}"));
     assert_eq!(warned.code, 0, "{warned:#?}");
     assert!(warned.stderr.contains("ignoring labels"), "{warned:#?}");
     assert!(warned.stdout.contains("tier: SD\n"));
 
     // delete, then not found (exit 3) with the resource named.
-    let deleted = run(&emu, &["inputs", "delete", "in-2"]);
+    let deleted = run(&emu, "inputs delete in-2");
     assert_eq!(deleted.code, 0, "{deleted:#?}");
     assert!(deleted.stderr.contains("Deleted input [in-2]."));
-    let err = fails(&emu, &["inputs", "describe", "in-2"], 3);
+    let err = fails(&emu, "inputs describe in-2", 3);
     assert!(err.contains("NOT_FOUND"), "{err}");
     assert!(
         err.contains(&format!("resource: {LOC}/inputs/in-2")),
         "{err}"
     );
-    fails(&emu, &["inputs", "delete", "in-2"], 3);
+    fails(&emu, "inputs delete in-2", 3);
     // Already exists: exit 4.
-    let err = fails(&emu, &["inputs", "create", "in-1"], 4);
+    let err = fails(&emu, "inputs create in-1", 4);
     assert!(err.contains("ALREADY_EXISTS"), "{err}");
 }
 
@@ -112,9 +101,9 @@ async fn preview_hides_the_token_unless_asked() {
     let emu = start().await;
     input_and_channel(&emu, "ch");
     // The emulator needs a running channel using the input: a precondition (exit 4).
-    fails(&emu, &["inputs", "preview", "ch-in"], 4);
-    ok(&emu, &["channels", "start", "ch"]);
-    let preview = json(&emu, &["inputs", "preview", "ch-in"]);
+    fails(&emu, "inputs preview ch-in", 4);
+    ok(&emu, "channels start ch");
+    let preview = json(&emu, "inputs preview ch-in");
     assert!(
         preview["uri"].as_str().unwrap().starts_with("https://"),
         "{preview}"
@@ -125,7 +114,7 @@ async fn preview_hides_the_token_unless_asked() {
             .unwrap()
             .contains("--show-token")
     );
-    let shown = json(&emu, &["inputs", "preview", "ch-in", "--show-token"]);
+    let shown = json(&emu, "inputs preview ch-in --show-token");
     assert!(!shown["bearerToken"].as_str().unwrap().contains("hidden"));
 }
 
@@ -144,13 +133,13 @@ async fn json_output_round_trips_as_config() {
           "securityRules": {"ipRanges": ["203.0.113.0/24"]}
         }"#,
     );
-    ok(&emu, &["inputs", "create", "a", "--config", &original]);
-    let described = ok(&emu, &["inputs", "describe", "a", "--format", "json"]);
+    ok(&emu, format!("inputs create a --config {original}"));
+    let described = ok(&emu, "inputs describe a --format json");
     let copy = config_file(&dir, "copy.json", &described);
-    ok(&emu, &["inputs", "create", "b", "--config", &copy]);
+    ok(&emu, format!("inputs create b --config {copy}"));
     let output_only = ["name", "createTime", "updateTime", "uri"];
-    let a = json(&emu, &["inputs", "describe", "a"]);
-    let b = json(&emu, &["inputs", "describe", "b"]);
+    let a = json(&emu, "inputs describe a");
+    let b = json(&emu, "inputs describe b");
     assert_eq!(without(&a, &output_only), without(&b, &output_only));
     assert_eq!(a["preprocessingConfig"]["crop"]["topPixels"], 8);
     // From stdin too.
@@ -160,11 +149,11 @@ async fn json_output_round_trips_as_config() {
     let from_stdin = finish(cmd);
     assert_eq!(from_stdin.code, 0, "{from_stdin:#?}");
     // Feeding a resource its own description changes nothing and sends nothing.
-    let same = run(&emu, &["inputs", "update", "a", "--config", &copy]);
+    let same = run(&emu, format!("inputs update a --config {copy}"));
     assert!(same.stderr.contains("No changes"), "{same:#?}");
     assert_eq!(emu.call_count("UpdateInput").unwrap(), 0);
     // YAML is the same value.
-    let yaml = ok(&emu, &["inputs", "describe", "a", "--format", "yaml"]);
+    let yaml = ok(&emu, "inputs describe a --format yaml");
     assert!(
         yaml.contains("preprocessingConfig:\n  audio:\n    lufs: -23.0\n"),
         "{yaml}"
@@ -204,22 +193,18 @@ async fn bad_config_files_name_the_path_and_change_nothing() {
     ];
     for (file, text, expected) in cases {
         let path = config_file(&dir, file, text);
-        let err = fails(&emu, &["inputs", "create", "x", "--config", &path], 2);
+        let err = fails(&emu, format!("inputs create x --config {path}"), 2);
         assert!(err.contains(&format!("config file {path}")), "{err}");
         assert!(err.contains(expected), "{file}: {err}");
     }
-    let err = fails(
-        &emu,
-        &["inputs", "create", "x", "--config", "/no/such/file.json"],
-        2,
-    );
+    let err = fails(&emu, "inputs create x --config /no/such/file.json", 2);
     assert!(
         err.contains("cannot read config file /no/such/file.json"),
         "{err}"
     );
     // Updates read their config before anything is sent, too.
     let bad = config_file(&dir, "bad.json", r#"{"tierr": "SD"}"#);
-    fails(&emu, &["inputs", "update", "x", "--config", &bad], 2);
+    fails(&emu, format!("inputs update x --config {bad}"), 2);
     assert_eq!(emu.call_count("CreateInput").unwrap(), 0);
     assert_eq!(emu.call_count("GetInput").unwrap(), 0);
     assert!(emu.call_counts().is_empty(), "{:?}", emu.call_counts());
@@ -241,11 +226,7 @@ async fn usage_errors_exit_2_before_anything_is_sent() {
         assert_eq!(run.code, 2, "{args:?}: {run:#?}");
         assert!(!run.stderr.is_empty());
     }
-    let err = fails(
-        &emu,
-        &["inputs", "update", "x", "--update-mask", "labels"],
-        2,
-    );
+    let err = fails(&emu, "inputs update x --update-mask labels", 2);
     assert!(err.contains("updatable fields: tier"), "{err}");
     // Without a project or location.
     let mut cmd = bare();

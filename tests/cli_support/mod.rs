@@ -20,6 +20,48 @@ const CLI_ENV: &[&str] = &[
     "LIVESTREAM_LOCATION",
 ];
 
+/// A command line: a slice of arguments, or a string split at whitespace (for arguments
+/// without spaces).
+pub trait CmdLine {
+    fn words(&self) -> Vec<String>;
+}
+
+impl CmdLine for &str {
+    fn words(&self) -> Vec<String> {
+        self.split_whitespace().map(str::to_owned).collect()
+    }
+}
+
+impl CmdLine for String {
+    fn words(&self) -> Vec<String> {
+        self.as_str().words()
+    }
+}
+
+impl CmdLine for &String {
+    fn words(&self) -> Vec<String> {
+        self.as_str().words()
+    }
+}
+
+impl CmdLine for &[&str] {
+    fn words(&self) -> Vec<String> {
+        self.iter().map(|s| (*s).to_owned()).collect()
+    }
+}
+
+impl<const N: usize> CmdLine for &[&str; N] {
+    fn words(&self) -> Vec<String> {
+        self.iter().map(|s| (*s).to_owned()).collect()
+    }
+}
+
+impl CmdLine for &Vec<&str> {
+    fn words(&self) -> Vec<String> {
+        self.iter().map(|s| (*s).to_owned()).collect()
+    }
+}
+
 pub async fn start() -> RunningEmulator {
     Emulator::builder().start().await.expect("emulator starts")
 }
@@ -67,22 +109,24 @@ pub fn finish(mut cmd: std::process::Command) -> Run {
 }
 
 /// Runs the CLI against `emu`.
-pub fn run(emu: &RunningEmulator, args: &[&str]) -> Run {
+pub fn run(emu: &RunningEmulator, args: impl CmdLine) -> Run {
     let mut cmd = cli(emu);
-    cmd.args(args);
+    cmd.args(args.words());
     finish(cmd)
 }
 
 /// Runs the CLI against `emu`, expecting success; returns stdout.
-pub fn ok(emu: &RunningEmulator, args: &[&str]) -> String {
-    let run = run(emu, args);
+pub fn ok(emu: &RunningEmulator, args: impl CmdLine) -> String {
+    let args = args.words();
+    let run = run(emu, &args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(run.code, 0, "livestream {args:?} failed: {run:#?}");
     run.stdout
 }
 
 /// Runs the CLI against `emu`, expecting exit `code`; returns stderr.
-pub fn fails(emu: &RunningEmulator, args: &[&str], code: i32) -> String {
-    let run = run(emu, args);
+pub fn fails(emu: &RunningEmulator, args: impl CmdLine, code: i32) -> String {
+    let args = args.words();
+    let run = run(emu, &args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(run.code, code, "livestream {args:?}: {run:#?}");
     assert!(
         run.stderr.contains("livestream: error: ") || code == 2,
@@ -92,10 +136,10 @@ pub fn fails(emu: &RunningEmulator, args: &[&str], code: i32) -> String {
 }
 
 /// Runs the CLI against `emu` with `--format json`, expecting success; returns the value.
-pub fn json(emu: &RunningEmulator, args: &[&str]) -> serde_json::Value {
-    let mut all = args.to_vec();
-    all.extend(["--format", "json"]);
-    let out = ok(emu, &all);
+pub fn json(emu: &RunningEmulator, args: impl CmdLine) -> serde_json::Value {
+    let mut all = args.words();
+    all.extend(["--format".to_owned(), "json".to_owned()]);
+    let out = ok(emu, &all.iter().map(String::as_str).collect::<Vec<_>>());
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
 }
 
@@ -114,9 +158,11 @@ pub struct Spawned {
 }
 
 /// Starts the CLI against `emu` in the background.
-pub fn spawn(emu: &RunningEmulator, args: &[&str]) -> Spawned {
+pub fn spawn(emu: &RunningEmulator, args: impl CmdLine) -> Spawned {
     let mut cmd = cli(emu);
-    cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(args.words())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn livestream");
     let stderr = BufReader::new(child.stderr.take().expect("stderr"));
     Spawned {
@@ -197,19 +243,11 @@ pub fn without(value: &serde_json::Value, keys: &[&str]) -> serde_json::Value {
 /// Creates an RTMP input and a default HLS channel (with a 1 h retention) using it.
 pub fn input_and_channel(emu: &RunningEmulator, channel: &str) {
     let input = format!("{channel}-in");
-    ok(emu, &["inputs", "create", &input]);
+    ok(emu, format!("inputs create {input}"));
     ok(
         emu,
-        &[
-            "channels",
-            "create",
-            channel,
-            "--input",
-            &input,
-            "--output-uri",
-            "gs://my-bucket/live",
-            "--retention",
-            "1h",
-        ],
+        format!(
+            "channels create {channel} --input {input} --output-uri gs://my-bucket/live --retention 1h"
+        ),
     );
 }

@@ -34,7 +34,7 @@ pub(crate) enum Command {
     /// Change the pool's peered network (every channel of the location must be stopped).
     #[command(after_help = "\
 Examples:
-  livestream pools update --peered-network projects/my-project/global/networks/my-vpc
+  livestream pools update --peered-network projects/123456789/global/networks/my-vpc
   livestream pools update default --config pool.json")]
     Update(UpdatePoolArgs),
 }
@@ -52,7 +52,7 @@ pub(crate) struct PoolTarget {
 pub(crate) struct UpdatePoolArgs {
     #[command(flatten)]
     target: PoolTarget,
-    /// The VPC network to peer with: projects/PROJECT/global/networks/NETWORK (an empty
+    /// The VPC network to peer with: projects/PROJECT_NUMBER/global/networks/NETWORK (an empty
     /// value removes the peering).
     #[arg(long, value_name = "NETWORK")]
     peered_network: Option<String>,
