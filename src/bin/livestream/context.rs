@@ -10,15 +10,20 @@ use livestream_grpc::names::{ChannelName, LocationName, ProjectName, ResourceNam
 use crate::errors::CliError;
 use crate::output::Format;
 
+const ENDPOINT_HELP: &str = "The API endpoint, e.g. https://livestream.googleapis.com or \
+    http://127.0.0.1:8085 (plaintext, no credentials) [default: the emulator named by \
+    $LIVESTREAM_EMULATOR_HOST if set, else https://livestream.googleapis.com with Application \
+    Default Credentials]";
+
 /// The flags every resource command accepts.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub(crate) struct GlobalArgs {
     /// The Google Cloud project ID or number [default: $LIVESTREAM_PROJECT, then
     /// $CLOUDSDK_CORE_PROJECT].
     #[arg(long, global = true, value_name = "PROJECT")]
     pub(crate) project: Option<String>,
-    /// The location (region) of the resources, e.g. us-central1 [default:
-    /// $LIVESTREAM_LOCATION].
+    /// The location (region) of the resources, e.g. us-central1.
     #[arg(
         long,
         global = true,
@@ -26,10 +31,9 @@ pub(crate) struct GlobalArgs {
         value_name = "LOCATION"
     )]
     pub(crate) location: Option<String>,
-    /// The API endpoint, e.g. https://livestream.googleapis.com or http://127.0.0.1:8085.
-    /// [default: the emulator named by $LIVESTREAM_EMULATOR_HOST if set, else
-    /// https://livestream.googleapis.com with Application Default Credentials].
-    #[arg(long, global = true, value_name = "URL")]
+    /// The API endpoint (`https://…` with Application Default Credentials, `http://…`
+    /// without credentials).
+    #[arg(long, global = true, value_name = "URL", help = ENDPOINT_HELP)]
     pub(crate) endpoint: Option<String>,
     /// Output format [default: table for lists, yaml otherwise].
     #[arg(long, global = true, value_enum, value_name = "FORMAT")]

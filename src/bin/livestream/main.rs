@@ -7,6 +7,8 @@
 //! and global flags), `config` (reading `--config` files and flag values), `output`
 //! (json/yaml/table), `wait` (operations, spinner) and `errors` (messages and exit codes).
 
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -55,7 +57,7 @@ sessions in --channel) or by full resource name (projects/P/locations/L/channels
 
 /// Command-line tools for the Google Cloud Video Live Stream API.
 #[derive(Debug, Parser)]
-#[command(name = "livestream", version, about, after_help = after_help())]
+#[command(name = "livestream", version, after_help = after_help())]
 struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
