@@ -156,7 +156,8 @@ pub(crate) fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// A JSON value as a YAML document (block style, two-space indents, ending in a newline).
+/// A JSON value as a YAML document (block style, two-space indents, keys sorted, ending in a
+/// newline).
 ///
 /// Strings are written plain only when every YAML reader (1.1 and 1.2) reads them back as
 /// the same string; otherwise they are double-quoted with JSON-compatible escapes, which
@@ -181,7 +182,10 @@ fn indent(out: &mut String, level: usize) {
 
 /// A non-empty mapping; every line starts at `level` spaces.
 fn write_mapping(out: &mut String, map: &serde_json::Map<String, Value>, level: usize) {
-    for (i, (key, value)) in map.iter().enumerate() {
+    // Sorted whatever serde_json's map order is (its `preserve_order` feature changes it).
+    let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    for (i, (key, value)) in entries.into_iter().enumerate() {
         // The first key of a mapping inside a sequence item follows "- " directly.
         if i > 0 || !out.ends_with("- ") {
             indent(out, level);
