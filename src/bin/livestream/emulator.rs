@@ -1,33 +1,15 @@
-//! The `livestream` command-line tool.
-//!
-//! `livestream emulator` runs the local Live Stream API emulator. Resource commands
-//! (`inputs`, `channels`, ...) will sit beside it as further [`Command`] variants, each in
-//! its own module, over the library's client.
+//! `livestream emulator`: the local Live Stream API emulator as a standalone server.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::Args;
 use livestream_grpc::emulator::{self, Emulator, LroTiming};
 
-/// Command-line tools for the Google Cloud Video Live Stream API.
-#[derive(Debug, Parser)]
-#[command(name = "livestream", version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Run the local Live Stream API emulator (plaintext gRPC, no credentials).
-    Emulator(EmulatorArgs),
-}
-
+/// The flags of `livestream emulator`.
 #[derive(Debug, Args)]
-struct EmulatorArgs {
+pub(crate) struct EmulatorArgs {
     /// Address to listen on (loopback by default; the emulator has no authentication).
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
@@ -99,7 +81,8 @@ async fn shutdown_signal() {
     }
 }
 
-async fn run_emulator(args: EmulatorArgs) -> Result<(), emulator::ServeError> {
+/// Runs the emulator until Ctrl-C or SIGTERM.
+pub(crate) async fn run(args: EmulatorArgs) -> Result<(), emulator::ServeError> {
     let timing = if args.manual_lro {
         LroTiming::Manual
     } else if args.lro_delay.is_zero() {
@@ -135,21 +118,6 @@ async fn run_emulator(args: EmulatorArgs) -> Result<(), emulator::ServeError> {
     Ok(())
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Emulator(args) => run_emulator(args).await,
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("livestream: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,11 +130,5 @@ mod tests {
         assert_eq!(parse_duration("1m").unwrap(), Duration::from_secs(60));
         assert!(parse_duration("fast").is_err());
         assert!(parse_duration("1d").is_err());
-    }
-
-    #[test]
-    fn cli_definition_is_consistent() {
-        use clap::CommandFactory;
-        Cli::command().debug_assert();
     }
 }
