@@ -2,7 +2,8 @@
 //!
 //! Applied by the service at the start of every call of the emulated API (not of the admin
 //! service): count, record, sleep the latency, then answer with the next scripted fault if
-//! any. The request log holds the callers' metadata, credentials included: it lives in
+//! any, either at once or, for a fault [after handling](Fault::after_handling), in place of
+//! the response once the call has been handled (a lost response). The request log holds the callers' metadata, credentials included: it lives in
 //! memory only, is never logged, and is meant for tests.
 
 use std::collections::VecDeque;
@@ -18,20 +19,25 @@ use super::config::RateLimits;
 use super::lock;
 use super::methods::RPCS;
 
-/// One injected error: a status code, an optional message, and an optional
-/// `google.rpc.RetryInfo` delay.
+/// One injected error: a status code, an optional message, an optional
+/// `google.rpc.RetryInfo` delay, and when it strikes: before the call is handled (the
+/// default: nothing happens), or [after](Fault::after_handling) (the call takes effect, but
+/// the caller gets the error instead of the response).
 ///
 /// ```
 /// use livestream_grpc::emulator::Fault;
 /// use std::time::{Duration, SystemTime};
 /// let fault = Fault::new(tonic::Code::Unavailable).with_retry_delay(Duration::from_millis(250));
-/// # let _ = fault;
+/// // The create happens, but its response is lost on the way back.
+/// let lost = Fault::new(tonic::Code::Unavailable).after_handling();
+/// assert!(lost.is_after_handling() && !fault.is_after_handling());
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fault {
     code: Code,
     message: String,
     retry_delay: Option<Duration>,
+    after_handling: bool,
 }
 
 impl Fault {
@@ -41,6 +47,7 @@ impl Fault {
             code,
             message: String::new(),
             retry_delay: None,
+            after_handling: false,
         }
     }
 
@@ -56,9 +63,23 @@ impl Fault {
         self
     }
 
+    /// Strikes after the call was handled: its changes happen (a create creates, a
+    /// `request_id` is remembered), and the caller gets this error instead of the response,
+    /// as when a response is lost on the way back. What a retry with the same `request_id`
+    /// must survive.
+    pub fn after_handling(mut self) -> Self {
+        self.after_handling = true;
+        self
+    }
+
     /// The status code.
     pub fn code(&self) -> Code {
         self.code
+    }
+
+    /// Whether the fault strikes after the call was handled.
+    pub fn is_after_handling(&self) -> bool {
+        self.after_handling
     }
 
     fn status(&self, method: &str) -> Status {
@@ -223,6 +244,15 @@ struct MethodControls {
     log: VecDeque<RecordedRequest>,
 }
 
+/// What one call meets: added latency, and an injected fault answered before handling the
+/// call or in place of its response.
+#[derive(Debug, Default)]
+pub(crate) struct Injected {
+    pub(crate) latency: Duration,
+    pub(crate) before: Option<Status>,
+    pub(crate) after: Option<Status>,
+}
+
 /// Calls per kind in the current one-minute window (rate quotas).
 #[derive(Debug, Default)]
 struct RateWindow {
@@ -312,14 +342,14 @@ impl Controls {
         metadata: &MetadataMap,
         request_id: Option<&str>,
         log_limit: usize,
-    ) -> (Duration, Option<Status>) {
+    ) -> Injected {
         if let Some(count) = self.counts.get(index) {
             count.fetch_add(1, Ordering::Relaxed);
         }
         let name = RPCS.get(index).map_or("", |r| r.name);
         let mut methods = lock(&self.methods);
         let Some(m) = methods.get_mut(index) else {
-            return (Duration::ZERO, None);
+            return Injected::default();
         };
         if log_limit > 0 {
             if m.log.len() >= log_limit {
@@ -339,7 +369,16 @@ impl Controls {
                 .filter(|(p, _)| fastrand::f64() < *p)
                 .map(|(_, f)| f.clone()),
         };
-        (m.latency, fault.map(|f| f.status(name)))
+        let (before, after) = match fault {
+            Some(f) if f.after_handling => (None, Some(f.status(name))),
+            Some(f) => (Some(f.status(name)), None),
+            None => (None, None),
+        };
+        Injected {
+            latency: m.latency,
+            before,
+            after,
+        }
     }
 
     pub(crate) fn set_script(&self, index: usize, script: FaultScript) {

@@ -136,6 +136,19 @@ pub fn channel_body(input: Option<&str>) -> Channel {
     }
 }
 
+/// A CreateInput request for an RTMP push input `id` in [`LOC`].
+pub fn create_input_request(id: &str) -> CreateInputRequest {
+    CreateInputRequest {
+        parent: LOC.into(),
+        input_id: id.into(),
+        input: Some(Input {
+            r#type: input::Type::RtmpPush as i32,
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
 /// The response of a done, successful operation.
 pub fn response<T: Message + Name + Default>(op: &Operation) -> T {
     assert!(op.done, "operation {} is not done", op.name);
@@ -163,15 +176,7 @@ impl Env {
     pub async fn create_input(&mut self, id: &str) -> Input {
         let op = self
             .ls
-            .create_input(CreateInputRequest {
-                parent: LOC.into(),
-                input_id: id.into(),
-                input: Some(Input {
-                    r#type: input::Type::RtmpPush as i32,
-                    ..Default::default()
-                }),
-                ..Default::default()
-            })
+            .create_input(create_input_request(id))
             .await
             .expect("create input")
             .into_inner();
