@@ -199,6 +199,29 @@ impl RecordedRequest {
         self.metadata.get(key).and_then(|v| v.to_str().ok())
     }
 
+    /// The caller's deadline for the call, from its `grpc-timeout` header, if it sent a
+    /// valid one.
+    ///
+    /// ```
+    /// use livestream_grpc::emulator::Emulator;
+    /// use livestream_grpc::location::{locations_client::LocationsClient, GetLocationRequest};
+    /// use std::time::Duration;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let emu = Emulator::builder().build();
+    /// let mut request = tonic::Request::new(GetLocationRequest {
+    ///     name: "projects/p/locations/us-central1".into(),
+    /// });
+    /// request.set_timeout(Duration::from_secs(5));
+    /// LocationsClient::new(emu.service()).get_location(request).await?;
+    /// let recorded = &emu.requests("GetLocation")?[0];
+    /// assert_eq!(recorded.timeout(), Some(Duration::from_secs(5)));
+    /// # Ok(()) }
+    /// ```
+    pub fn timeout(&self) -> Option<Duration> {
+        grpc_timeout(&self.metadata)
+    }
+
     /// Every header as `(name, value)`, binary values in base64.
     pub fn headers(&self) -> Vec<(String, String)> {
         use base64::Engine as _;
@@ -242,6 +265,27 @@ struct MethodControls {
     random: Option<(f64, Fault)>,
     latency: Duration,
     log: VecDeque<RecordedRequest>,
+}
+
+/// The deadline a caller sent in `grpc-timeout`: at most 8 digits and a unit (`H`, `M`,
+/// `S`, `m`, `u`, `n`), as the gRPC protocol defines it.
+pub(crate) fn grpc_timeout(metadata: &MetadataMap) -> Option<Duration> {
+    let value = metadata.get("grpc-timeout")?.to_str().ok()?;
+    let split = value.len().checked_sub(1)?;
+    let (digits, unit) = value.split_at(split);
+    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n * 3600),
+        "M" => Duration::from_secs(n * 60),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
 }
 
 /// What one call meets: added latency, and an injected fault answered before handling the
@@ -430,5 +474,29 @@ impl Controls {
         for m in methods.iter_mut() {
             *m = MethodControls::default();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grpc_timeouts_parse_every_unit_and_reject_the_rest() {
+        let parse = |value: &'static str| {
+            let mut metadata = MetadataMap::new();
+            metadata.insert("grpc-timeout", value.parse().unwrap());
+            grpc_timeout(&metadata)
+        };
+        assert_eq!(parse("2H"), Some(Duration::from_secs(7200)));
+        assert_eq!(parse("3M"), Some(Duration::from_secs(180)));
+        assert_eq!(parse("60S"), Some(Duration::from_secs(60)));
+        assert_eq!(parse("250m"), Some(Duration::from_millis(250)));
+        assert_eq!(parse("59999999u"), Some(Duration::from_micros(59_999_999)));
+        assert_eq!(parse("5n"), Some(Duration::from_nanos(5)));
+        for bad in ["", "S", "123456789S", "1x", "-1S", "1.5S"] {
+            assert_eq!(parse(bad), None, "{bad:?}");
+        }
+        assert_eq!(grpc_timeout(&MetadataMap::new()), None);
     }
 }

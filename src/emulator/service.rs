@@ -11,6 +11,7 @@ use tonic::{Request, Response, Status};
 
 use super::Shared;
 use super::errors;
+use super::faults::grpc_timeout;
 use super::methods::Rpc;
 use super::store::{Saved, State, duration_of};
 use crate::client::Rpc as ClientRpc;
@@ -86,6 +87,10 @@ fn check_request_id(request_id: &str) -> Result<(), Status> {
 
 /// WaitOperation's default timeout when the request has none.
 const DEFAULT_WAIT: Duration = Duration::from_secs(60);
+
+/// How long before the caller's deadline WaitOperation answers (at most a tenth of it), so
+/// that the answer arrives in time.
+const DEADLINE_MARGIN: Duration = Duration::from_secs(1);
 
 impl Service {
     /// Counts and records the call, then applies the method's latency and faults: an error
@@ -180,16 +185,26 @@ impl Service {
     }
 
     /// WaitOperation as a blocking poll: returns when the operation is done or the timeout
-    /// (default 60 s) passes, sleeping on tokio time in between.
-    async fn wait_operation(&self, req: WaitOperationRequest) -> Result<Operation, Status> {
+    /// (default 60 s) passes, sleeping on tokio time in between. The caller's own deadline
+    /// (`grpc-timeout`) caps the wait, so that the latest state arrives a little before it
+    /// rather than the call failing at it.
+    async fn wait_operation(
+        &self,
+        req: WaitOperationRequest,
+        deadline: Option<Duration>,
+    ) -> Result<Operation, Status> {
         if !self.shared.config(|c| c.wait_operation) {
             return Err(Status::unimplemented(
                 "WaitOperation is disabled in this emulator's configuration",
             ));
         }
-        let timeout = match &req.timeout {
+        let requested = match &req.timeout {
             Some(t) => duration_of("timeout", t)?,
             None => DEFAULT_WAIT,
+        };
+        let timeout = match deadline {
+            Some(d) => requested.min(d.saturating_sub(DEADLINE_MARGIN.min(d / 10))),
+            None => requested,
         };
         let start = tokio::time::Instant::now();
         let deadline = start.checked_add(timeout).unwrap_or(start + DEFAULT_WAIT);
@@ -231,7 +246,11 @@ macro_rules! handler {
         let lost = $self
             .enter(Rpc::WaitOperation, $request.metadata(), None)
             .await?;
-        answer(lost, $self.wait_operation($request.into_inner()).await)
+        let deadline = grpc_timeout($request.metadata());
+        answer(
+            lost,
+            $self.wait_operation($request.into_inner(), deadline).await,
+        )
     }};
     ($self:ident, $request:ident, $rpc:ident, $snake:ident, read, false) => {{
         let lost = $self.enter(Rpc::$rpc, $request.metadata(), None).await?;
