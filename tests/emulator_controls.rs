@@ -271,21 +271,7 @@ async fn reset_forgets_everything() {
 async fn simulated_encoder_drives_channel_and_distributions() {
     let mut env = start().await;
     env.create_input("in").await;
-    let mut body = channel_body(Some("in"));
-    body.distribution_streams = vec![DistributionStream {
-        key: "dist-stream".into(),
-        container: "ts".into(),
-        elementary_streams: vec!["es_video".into(), "es_audio".into()],
-    }];
-    body.distributions = vec![Distribution {
-        key: "dist".into(),
-        distribution_stream: "dist-stream".into(),
-        endpoint: Some(distribution::Endpoint::SrtPush(SrtPushOutputEndpoint {
-            uri: "srt://203.0.113.1:4201?streamid=x".into(),
-            ..Default::default()
-        })),
-        ..Default::default()
-    }];
+    let body = with_distribution(channel_body(Some("in")));
     env.ls
         .create_channel(CreateChannelRequest {
             parent: LOC.into(),
