@@ -426,6 +426,38 @@ async fn retries_over_a_socket() {
     emu.shutdown().await.unwrap();
 }
 
+/// Over a socket, the emulator (a tonic server) enforces the `grpc-timeout` the client sends
+/// and ends late calls with CANCELLED ("Timeout expired"), racing the client's own timer.
+/// Whichever wins, the caller sees a timeout.
+#[tokio::test]
+async fn a_deadline_the_server_enforces_is_still_a_timeout() {
+    let (emu, client) = over_socket(LroTiming::Instant).await;
+    let name = channel_with_input(&client, "ch").await;
+    emu.set_latency("GetChannel", Duration::from_secs(10))
+        .unwrap();
+    for _ in 0..5 {
+        let err = client
+            .get_channel(&name)
+            .with_timeout(Duration::from_millis(100))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
+        assert!(err.is_timeout() && !err.is_cancelled(), "{err:?}");
+        assert_eq!(err.code(), Code::DeadlineExceeded);
+
+        let err = client
+            .get_channel(&name)
+            .with_attempt_timeout(Duration::from_millis(50))
+            .with_retry_policy(RetryCodes::new([Code::DeadlineExceeded]).with_attempt_limit(2))
+            .with_backoff(short_backoff())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::RetriesExhausted, "{err:?}");
+        assert_eq!((err.code(), err.attempts()), (Code::DeadlineExceeded, 2));
+    }
+    emu.shutdown().await.unwrap();
+}
+
 #[tokio::test(start_paused = true)]
 async fn the_default_backoff_is_jittered_within_the_service_config_bounds() {
     let (emu, client) = in_process(LroTiming::Instant);
