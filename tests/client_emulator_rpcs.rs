@@ -627,3 +627,55 @@ async fn bad_names_ids_masks_and_request_ids_fail_locally_and_send_nothing() {
     let status = raw.create_channel(bad_id).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
 }
+
+#[tokio::test]
+async fn the_emulators_errors_arrive_with_their_details() {
+    let (_emu, client) = in_process(LroTiming::Instant);
+    let missing = channel("nope");
+    let err = client.get_channel(&missing).await.unwrap_err();
+    assert!(err.is_not_found() && err.may_have_been_sent(), "{err:?}");
+    let info = err.details().and_then(|d| d.resource_info()).cloned();
+    assert_eq!(info.map(|i| i.resource_name), Some(missing.to_string()));
+
+    // A body the emulator rejects: INVALID_ARGUMENT from the server, naming the field.
+    let untyped = CreateInputRequest {
+        input: Some(Input::default()),
+        ..create_input_request("in")
+    };
+    let err = client.create_input(untyped).await.unwrap_err();
+    assert!(err.is_invalid_argument() && !err.is_local(), "{err:?}");
+    let fields: Vec<String> = err
+        .details()
+        .and_then(|d| d.bad_request())
+        .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
+        .unwrap_or_default();
+    assert!(
+        fields.iter().any(|f| f.starts_with("input.type")),
+        "{fields:?}"
+    );
+
+    create_input(&client, "in").await;
+    let err = client
+        .create_input(create_input_request("in"))
+        .await
+        .unwrap_err();
+    assert!(err.is_already_exists(), "{err:?}");
+    assert!(err.details().and_then(|d| d.resource_info()).is_some());
+
+    // The 21st input of a location is over quota.
+    for i in 1..20 {
+        create_input(&client, &format!("in-{i}")).await;
+    }
+    let err = client
+        .create_input(create_input_request("in-20"))
+        .await
+        .unwrap_err();
+    assert!(
+        err.is_resource_exhausted() && !err.is_retryable(),
+        "{err:?}"
+    );
+    assert!(
+        err.details().and_then(|d| d.quota_failure()).is_some(),
+        "{err:?}"
+    );
+}
