@@ -386,12 +386,13 @@ async fn wait_operation_over_a_socket_beats_the_servers_own_timeout() {
     let (emu, client) = over_socket(LroTiming::Manual).await;
     let name = start_input(&client, "in").await;
     let start = std::time::Instant::now();
+    // The emulator answers 200 ms before the deadline: ample, even on a loaded machine.
     let latest = client
         .wait_operation(&name)
-        .with_timeout(Duration::from_millis(300))
+        .with_timeout(Duration::from_secs(2))
         .await
         .expect("the latest state, not a timeout");
     assert!(!latest.done);
-    assert!(start.elapsed() < Duration::from_millis(300));
+    assert!(start.elapsed() < Duration::from_secs(2));
     emu.shutdown().await.unwrap();
 }
