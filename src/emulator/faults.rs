@@ -3,8 +3,9 @@
 //! Applied by the service at the start of every call of the emulated API (not of the admin
 //! service): count, record, sleep the latency, then answer with the next scripted fault if
 //! any, either at once or, for a fault [after handling](Fault::after_handling), in place of
-//! the response once the call has been handled (a lost response). The request log holds the callers' metadata, credentials included: it lives in
-//! memory only, is never logged, and is meant for tests.
+//! the response once the call has been handled (a lost response). The request log holds the
+//! callers' metadata, credentials included: it lives in memory only, is never logged, and
+//! is meant for tests.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
