@@ -400,6 +400,15 @@ async fn every_rpc_in_process() {
 }
 
 #[tokio::test]
+async fn every_rpc_over_a_channel_handed_in() {
+    let emu = Emulator::builder().start().await.unwrap();
+    let client = Client::from_channel(emu.channel());
+    let operation = every_rpc(&client, &emu).await.unwrap();
+    check_what_the_emulator_saw(&emu, &operation);
+    emu.shutdown().await.unwrap();
+}
+
+#[tokio::test]
 async fn user_agent_and_quota_project_reach_the_emulator() {
     let emu = Emulator::builder().start().await.unwrap();
     let client = Client::builder()
