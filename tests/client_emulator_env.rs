@@ -1,55 +1,68 @@
-//! `LIVESTREAM_EMULATOR_HOST`: with no explicit endpoint the client connects to it over
-//! plaintext without credentials; explicit configuration wins. One test in its own binary,
-//! because it sets a process-wide environment variable.
+//! `LIVESTREAM_EMULATOR_HOST`: with no explicit endpoint, `Client::builder().build()`
+//! connects to the emulator it names over plaintext without credentials; explicit
+//! configuration wins. One test in its own binary, because it sets a process-wide
+//! environment variable.
 
-mod common;
+mod client_emulator_support;
+mod emulator_support;
 
-use common::Fake;
-use common::names::channel;
+use client_emulator_support::{create_input, input, location};
 use livestream_grpc::Client;
+use livestream_grpc::emulator::Emulator;
+use livestream_grpc::transport::EMULATOR_HOST_ENV;
+
+/// Whether a client built anonymously from `builder` targets the production endpoint.
+async fn targets_production(builder: livestream_grpc::ClientBuilder) -> bool {
+    let client = builder.with_anonymous_credentials().build().await.unwrap();
+    format!("{client:?}").contains("https://livestream.googleapis.com")
+}
 
 #[tokio::test]
 async fn the_emulator_variable_switches_to_plaintext_and_anonymous() {
-    let emulator = Fake::new();
-    let emulator_served = emulator.serve().await;
-    let other = Fake::new();
-    let other_served = other.serve().await;
+    let named = Emulator::builder().start().await.unwrap();
+    let other = Emulator::builder().start().await.unwrap();
 
     // SAFETY: the only test of this binary; nothing else reads the environment now.
-    unsafe { std::env::set_var("LIVESTREAM_EMULATOR_HOST", emulator_served.addr.to_string()) };
+    unsafe { std::env::set_var(EMULATOR_HOST_ENV, named.address().to_string()) };
 
     let client = Client::builder().build().await.unwrap();
     assert!(format!("{client:?}").contains("(emulator)"), "{client:?}");
-    client.get_channel(channel()).await.unwrap();
-    assert_eq!(emulator.count("GetChannel"), 1);
-    assert!(emulator.header("GetChannel", 0, "authorization").is_none());
+    let created = create_input(&client, "in").await;
+    assert_eq!(client.get_input(input("in")).await.unwrap(), created);
+    assert_eq!(named.call_count("CreateInput").unwrap(), 1);
+    let recorded = &named.requests("GetInput").unwrap()[0];
+    assert!(recorded.header("authorization").is_none(), "anonymous");
+    assert!(recorded.header("x-goog-user-project").is_none());
 
     // An explicit endpoint wins over the variable.
     let client = Client::builder()
-        .with_endpoint(other_served.endpoint())
+        .with_endpoint(other.endpoint())
         .build()
         .await
         .unwrap();
-    client.get_channel(channel()).await.unwrap();
-    assert_eq!(other.count("GetChannel"), 1);
-    assert_eq!(emulator.count("GetChannel"), 1);
+    let err = client.get_input(input("in")).await.unwrap_err();
+    assert!(
+        err.is_not_found(),
+        "the other emulator has no such input: {err:?}"
+    );
+    assert_eq!(other.call_count("GetInput").unwrap(), 1);
+    assert_eq!(named.call_count("GetInput").unwrap(), 1);
 
-    // So does an explicit emulator host.
+    // So does an explicit emulator host, and ignoring the variable.
     let client = Client::builder()
-        .with_emulator_host(other_served.addr.to_string())
+        .with_emulator_host(other.address().to_string())
         .build()
         .await
         .unwrap();
-    client.get_channel(channel()).await.unwrap();
-    assert_eq!(other.count("GetChannel"), 2);
+    client.list_inputs(location()).await.unwrap();
+    assert_eq!(other.call_count("ListInputs").unwrap(), 1);
+    assert!(targets_production(Client::builder().ignore_emulator_env()).await);
 
     // An empty variable is ignored.
-    unsafe { std::env::set_var("LIVESTREAM_EMULATOR_HOST", "") };
-    let client = Client::builder()
-        .with_anonymous_credentials()
-        .build()
-        .await
-        .unwrap();
-    assert!(format!("{client:?}").contains("https://livestream.googleapis.com"));
-    unsafe { std::env::remove_var("LIVESTREAM_EMULATOR_HOST") };
+    unsafe { std::env::set_var(EMULATOR_HOST_ENV, "") };
+    assert!(targets_production(Client::builder()).await);
+    unsafe { std::env::remove_var(EMULATOR_HOST_ENV) };
+    assert_eq!(named.call_counts().values().sum::<u64>(), 2);
+    named.shutdown().await.unwrap();
+    other.shutdown().await.unwrap();
 }

@@ -124,6 +124,62 @@ async fn probability_faults_and_retry_info() {
     assert_eq!(err.code(), Code::NotFound);
 }
 
+#[tokio::test]
+async fn faults_after_handling_apply_the_call_and_lose_the_response() {
+    let mut env = start().await;
+    env.inject_faults(
+        "CreateChannel",
+        FaultScript::faults([Fault::new(Code::Unavailable).after_handling()]),
+    )
+    .unwrap();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let create = CreateChannelRequest {
+        parent: LOC.into(),
+        channel_id: "ch".into(),
+        channel: Some(channel_body(None)),
+        request_id: request_id.clone(),
+        ..Default::default()
+    };
+    let err = env.ls.create_channel(create.clone()).await.unwrap_err();
+    assert_eq!(err.code(), Code::Unavailable);
+    // The channel was created all the same, and the request_id remembered: the same request
+    // again answers the original operation instead of ALREADY_EXISTS.
+    assert_eq!(env.get_channel("ch").await.name, channel_name("ch"));
+    let op = env.ls.create_channel(create).await.unwrap().into_inner();
+    assert_eq!(response::<Channel>(&op).name, channel_name("ch"));
+    assert_eq!(env.call_count("CreateChannel").unwrap(), 2);
+
+    // The same over the admin service; a fault before handling (the default) changes nothing.
+    let mut admin = EmulatorAdminClient::new(env.emu.channel());
+    let step = |after_handling| pb::FaultStep {
+        code: Code::Unavailable as i32,
+        after_handling,
+        ..Default::default()
+    };
+    admin
+        .inject_faults(pb::InjectFaultsRequest {
+            method: "CreateInput".into(),
+            steps: vec![step(false), step(true)],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    for id in ["before", "after"] {
+        let err = env
+            .ls
+            .create_input(create_input_request(id))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::Unavailable);
+    }
+    let get_input = |id: &str| GetInputRequest {
+        name: input_name(id),
+    };
+    let err = env.ls.get_input(get_input("before")).await.unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+    env.ls.get_input(get_input("after")).await.unwrap();
+}
+
 #[tokio::test(start_paused = true)]
 async fn latency_is_added_on_tokio_time() {
     let emu = Emulator::builder().build();
@@ -215,21 +271,7 @@ async fn reset_forgets_everything() {
 async fn simulated_encoder_drives_channel_and_distributions() {
     let mut env = start().await;
     env.create_input("in").await;
-    let mut body = channel_body(Some("in"));
-    body.distribution_streams = vec![DistributionStream {
-        key: "dist-stream".into(),
-        container: "ts".into(),
-        elementary_streams: vec!["es_video".into(), "es_audio".into()],
-    }];
-    body.distributions = vec![Distribution {
-        key: "dist".into(),
-        distribution_stream: "dist-stream".into(),
-        endpoint: Some(distribution::Endpoint::SrtPush(SrtPushOutputEndpoint {
-            uri: "srt://203.0.113.1:4201?streamid=x".into(),
-            ..Default::default()
-        })),
-        ..Default::default()
-    }];
+    let body = with_distribution(channel_body(Some("in")));
     env.ls
         .create_channel(CreateChannelRequest {
             parent: LOC.into(),

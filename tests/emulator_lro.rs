@@ -472,6 +472,37 @@ async fn wait_operation_returns_the_pending_operation_at_its_timeout() {
     assert!(done.done);
 }
 
+/// The caller's deadline (`grpc-timeout`) caps the wait: the latest state comes back a
+/// little before it (a tenth of it, at most 1 s), instead of the call failing at it.
+#[tokio::test(start_paused = true)]
+async fn wait_operation_answers_before_the_callers_deadline() {
+    let (_emu, mut ls, mut ops) = in_process(manual()).await;
+    let op = ls
+        .create_channel(CreateChannelRequest {
+            parent: LOC.into(),
+            channel_id: "ch".into(),
+            channel: Some(channel_body(None)),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    for (deadline, answered) in [
+        (Duration::from_secs(10), Duration::from_secs(9)),
+        (Duration::from_millis(500), Duration::from_millis(450)),
+    ] {
+        let mut request = tonic::Request::new(WaitOperationRequest {
+            name: op.name.clone(),
+            timeout: Some(secs(600)),
+        });
+        request.set_timeout(deadline);
+        let started = tokio::time::Instant::now();
+        let pending = ops.wait_operation(request).await.unwrap().into_inner();
+        assert!(!pending.done);
+        assert_eq!(started.elapsed(), answered);
+    }
+}
+
 #[tokio::test]
 async fn wait_operation_can_be_disabled() {
     let mut env = start_with(EmulatorConfig {

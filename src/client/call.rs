@@ -196,6 +196,11 @@ struct Resolved<'o> {
 
 static NEVER: NeverRetry = NeverRetry;
 
+/// How much earlier than our own timer a server may end an attempt for its deadline: the
+/// `grpc-timeout` header rounds the remaining time down to its unit (under a microsecond
+/// below 100 s, under a millisecond below 100,000 s).
+const DEADLINE_SLACK: Duration = Duration::from_millis(1);
+
 impl Client {
     /// Runs one RPC: local validation, `request_id`, routing header, attempts, backoff.
     ///
@@ -320,11 +325,27 @@ impl Client {
                 }
                 Err(status) => status,
             };
+            // A server that enforces the `grpc-timeout` we sent may end the attempt a moment
+            // before our own timer fires: with DEADLINE_EXCEEDED as gRPC says, or with
+            // CANCELLED ("Timeout expired") as tonic servers do. Either is this attempt's
+            // timeout, whoever noticed first.
+            let status = match attempt_timeout {
+                Some(t)
+                    if status.code() == tonic::Code::Cancelled
+                        && attempt_start.elapsed() + DEADLINE_SLACK >= t =>
+                {
+                    Status::deadline_exceeded(format!(
+                        "attempt timed out after {t:?} (the server ended it: {})",
+                        status.message()
+                    ))
+                }
+                _ => status,
+            };
             let mut err = Error::from_status(status);
             err.set_attempts(attempt);
             // An attempt cut short by the overall deadline is the call's timeout.
             if err.code() == tonic::Code::DeadlineExceeded
-                && deadline.is_some_and(|d| Instant::now() >= d)
+                && deadline.is_some_and(|d| Instant::now() + DEADLINE_SLACK >= d)
             {
                 return Err(fail(deadline_error(settings.timeout, Some(err), attempt)));
             }

@@ -39,6 +39,9 @@ fn fault(step: &pb::FaultStep) -> Result<Option<Fault>, Status> {
     if let Some(delay) = &step.retry_delay {
         fault = fault.with_retry_delay(duration_of("retry_delay", delay)?);
     }
+    if step.after_handling {
+        fault = fault.after_handling();
+    }
     Ok(Some(fault))
 }
 

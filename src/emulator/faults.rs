@@ -2,8 +2,10 @@
 //!
 //! Applied by the service at the start of every call of the emulated API (not of the admin
 //! service): count, record, sleep the latency, then answer with the next scripted fault if
-//! any. The request log holds the callers' metadata, credentials included: it lives in
-//! memory only, is never logged, and is meant for tests.
+//! any, either at once or, for a fault [after handling](Fault::after_handling), in place of
+//! the response once the call has been handled (a lost response). The request log holds the
+//! callers' metadata, credentials included: it lives in memory only, is never logged, and
+//! is meant for tests.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -18,20 +20,25 @@ use super::config::RateLimits;
 use super::lock;
 use super::methods::RPCS;
 
-/// One injected error: a status code, an optional message, and an optional
-/// `google.rpc.RetryInfo` delay.
+/// One injected error: a status code, an optional message, an optional
+/// `google.rpc.RetryInfo` delay, and when it strikes: before the call is handled (the
+/// default: nothing happens), or [after](Fault::after_handling) (the call takes effect, but
+/// the caller gets the error instead of the response).
 ///
 /// ```
 /// use livestream_grpc::emulator::Fault;
 /// use std::time::{Duration, SystemTime};
 /// let fault = Fault::new(tonic::Code::Unavailable).with_retry_delay(Duration::from_millis(250));
-/// # let _ = fault;
+/// // The create happens, but its response is lost on the way back.
+/// let lost = Fault::new(tonic::Code::Unavailable).after_handling();
+/// assert!(lost.is_after_handling() && !fault.is_after_handling());
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fault {
     code: Code,
     message: String,
     retry_delay: Option<Duration>,
+    after_handling: bool,
 }
 
 impl Fault {
@@ -41,6 +48,7 @@ impl Fault {
             code,
             message: String::new(),
             retry_delay: None,
+            after_handling: false,
         }
     }
 
@@ -56,9 +64,23 @@ impl Fault {
         self
     }
 
+    /// Strikes after the call was handled: its changes happen (a create creates, a
+    /// `request_id` is remembered), and the caller gets this error instead of the response,
+    /// as when a response is lost on the way back. What a retry with the same `request_id`
+    /// must survive.
+    pub fn after_handling(mut self) -> Self {
+        self.after_handling = true;
+        self
+    }
+
     /// The status code.
     pub fn code(&self) -> Code {
         self.code
+    }
+
+    /// Whether the fault strikes after the call was handled.
+    pub fn is_after_handling(&self) -> bool {
+        self.after_handling
     }
 
     fn status(&self, method: &str) -> Status {
@@ -178,6 +200,29 @@ impl RecordedRequest {
         self.metadata.get(key).and_then(|v| v.to_str().ok())
     }
 
+    /// The caller's deadline for the call, from its `grpc-timeout` header, if it sent a
+    /// valid one.
+    ///
+    /// ```
+    /// use livestream_grpc::emulator::Emulator;
+    /// use livestream_grpc::location::{locations_client::LocationsClient, GetLocationRequest};
+    /// use std::time::Duration;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let emu = Emulator::builder().build();
+    /// let mut request = tonic::Request::new(GetLocationRequest {
+    ///     name: "projects/p/locations/us-central1".into(),
+    /// });
+    /// request.set_timeout(Duration::from_secs(5));
+    /// LocationsClient::new(emu.service()).get_location(request).await?;
+    /// let recorded = &emu.requests("GetLocation")?[0];
+    /// assert_eq!(recorded.timeout(), Some(Duration::from_secs(5)));
+    /// # Ok(()) }
+    /// ```
+    pub fn timeout(&self) -> Option<Duration> {
+        grpc_timeout(&self.metadata)
+    }
+
     /// Every header as `(name, value)`, binary values in base64.
     pub fn headers(&self) -> Vec<(String, String)> {
         use base64::Engine as _;
@@ -221,6 +266,36 @@ struct MethodControls {
     random: Option<(f64, Fault)>,
     latency: Duration,
     log: VecDeque<RecordedRequest>,
+}
+
+/// The deadline a caller sent in `grpc-timeout`: at most 8 digits and a unit (`H`, `M`,
+/// `S`, `m`, `u`, `n`), as the gRPC protocol defines it.
+pub(crate) fn grpc_timeout(metadata: &MetadataMap) -> Option<Duration> {
+    let value = metadata.get("grpc-timeout")?.to_str().ok()?;
+    let split = value.len().checked_sub(1)?;
+    let (digits, unit) = value.split_at(split);
+    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n * 3600),
+        "M" => Duration::from_secs(n * 60),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
+}
+
+/// What one call meets: added latency, and an injected fault answered before handling the
+/// call or in place of its response.
+#[derive(Debug, Default)]
+pub(crate) struct Injected {
+    pub(crate) latency: Duration,
+    pub(crate) before: Option<Status>,
+    pub(crate) after: Option<Status>,
 }
 
 /// Calls per kind in the current one-minute window (rate quotas).
@@ -312,14 +387,14 @@ impl Controls {
         metadata: &MetadataMap,
         request_id: Option<&str>,
         log_limit: usize,
-    ) -> (Duration, Option<Status>) {
+    ) -> Injected {
         if let Some(count) = self.counts.get(index) {
             count.fetch_add(1, Ordering::Relaxed);
         }
         let name = RPCS.get(index).map_or("", |r| r.name);
         let mut methods = lock(&self.methods);
         let Some(m) = methods.get_mut(index) else {
-            return (Duration::ZERO, None);
+            return Injected::default();
         };
         if log_limit > 0 {
             if m.log.len() >= log_limit {
@@ -339,7 +414,16 @@ impl Controls {
                 .filter(|(p, _)| fastrand::f64() < *p)
                 .map(|(_, f)| f.clone()),
         };
-        (m.latency, fault.map(|f| f.status(name)))
+        let (before, after) = match fault {
+            Some(f) if f.after_handling => (None, Some(f.status(name))),
+            Some(f) => (Some(f.status(name)), None),
+            None => (None, None),
+        };
+        Injected {
+            latency: m.latency,
+            before,
+            after,
+        }
     }
 
     pub(crate) fn set_script(&self, index: usize, script: FaultScript) {
@@ -391,5 +475,29 @@ impl Controls {
         for m in methods.iter_mut() {
             *m = MethodControls::default();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grpc_timeouts_parse_every_unit_and_reject_the_rest() {
+        let parse = |value: &'static str| {
+            let mut metadata = MetadataMap::new();
+            metadata.insert("grpc-timeout", value.parse().unwrap());
+            grpc_timeout(&metadata)
+        };
+        assert_eq!(parse("2H"), Some(Duration::from_secs(7200)));
+        assert_eq!(parse("3M"), Some(Duration::from_secs(180)));
+        assert_eq!(parse("60S"), Some(Duration::from_secs(60)));
+        assert_eq!(parse("250m"), Some(Duration::from_millis(250)));
+        assert_eq!(parse("59999999u"), Some(Duration::from_micros(59_999_999)));
+        assert_eq!(parse("5n"), Some(Duration::from_nanos(5)));
+        for bad in ["", "S", "123456789S", "1x", "-1S", "1.5S"] {
+            assert_eq!(parse(bad), None, "{bad:?}");
+        }
+        assert_eq!(grpc_timeout(&MetadataMap::new()), None);
     }
 }

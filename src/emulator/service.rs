@@ -6,15 +6,15 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use prost::{Message, Name};
-use prost_reflect::{ReflectMessage, Value};
 use tonic::metadata::MetadataMap;
 use tonic::{Request, Response, Status};
 
 use super::Shared;
 use super::errors;
+use super::faults::grpc_timeout;
 use super::methods::Rpc;
 use super::store::{Saved, State, duration_of};
+use crate::client::Rpc as ClientRpc;
 use crate::longrunning::{Operation, WaitOperationRequest};
 use crate::v1::Event;
 
@@ -74,26 +74,6 @@ impl Replayable for () {
     }
 }
 
-/// The string at a dotted field path of a request (`channel.name`), for replay keys.
-fn routing_value<M: Message + Name>(message: &M, path: &str) -> String {
-    let Ok(mut current) = crate::reflect::to_dynamic(message) else {
-        return String::new();
-    };
-    let mut parts = path.split('.').peekable();
-    while let Some(part) = parts.next() {
-        let Some(field) = current.descriptor().get_field_by_name(part) else {
-            return String::new();
-        };
-        let value = current.get_field(&field).into_owned();
-        match (value, parts.peek().is_some()) {
-            (Value::String(s), false) => return s,
-            (Value::Message(m), true) => current = m,
-            _ => return String::new(),
-        }
-    }
-    String::new()
-}
-
 /// Checks a request_id: a UUID other than the nil UUID (proto).
 fn check_request_id(request_id: &str) -> Result<(), Status> {
     match uuid::Uuid::parse_str(request_id) {
@@ -108,33 +88,37 @@ fn check_request_id(request_id: &str) -> Result<(), Status> {
 /// WaitOperation's default timeout when the request has none.
 const DEFAULT_WAIT: Duration = Duration::from_secs(60);
 
+/// How long before the caller's deadline WaitOperation answers (at most a tenth of it), so
+/// that the answer arrives in time.
+const DEADLINE_MARGIN: Duration = Duration::from_secs(1);
+
 impl Service {
-    /// Counts and records the call, then applies the method's latency and faults.
+    /// Counts and records the call, then applies the method's latency and faults: an error
+    /// answers the call now; `Ok(Some(fault))` answers it with `fault` once handled (a lost
+    /// response).
     async fn enter(
         &self,
         rpc: Rpc,
         metadata: &MetadataMap,
         request_id: Option<&str>,
-    ) -> Result<(), Status> {
+    ) -> Result<Option<Status>, Status> {
         let (limit, rates) = self.shared.config(|c| (c.request_log_limit, c.rate_limits));
-        let (latency, fault) =
-            self.shared
-                .controls
-                .on_call(rpc as usize, metadata, request_id, limit);
-        if !latency.is_zero() {
-            tokio::time::sleep(latency).await;
+        let injected = self
+            .shared
+            .controls
+            .on_call(rpc as usize, metadata, request_id, limit);
+        if !injected.latency.is_zero() {
+            tokio::time::sleep(injected.latency).await;
         }
-        if let Some(fault) = fault {
+        if let Some(fault) = injected.before {
             return Err(fault);
         }
-        match rates {
-            Some(rates) => {
-                self.shared
-                    .controls
-                    .check_rate(rpc as usize, &rates, self.shared.clock.now())
-            }
-            None => Ok(()),
+        if let Some(rates) = rates {
+            self.shared
+                .controls
+                .check_rate(rpc as usize, &rates, self.shared.clock.now())?;
         }
+        Ok(injected.after)
     }
 
     fn read<Req, Resp>(
@@ -162,12 +146,13 @@ impl Service {
     }
 
     /// A mutation with a `request_id`: a replay within the window answers the first result
-    /// and changes nothing; failed requests are not remembered.
-    fn write_idempotent<Req: Message + Name, Resp: Replayable>(
+    /// and changes nothing; failed requests are not remembered. The replay key is the
+    /// method, the request's routing value (its target or parent, read through the field
+    /// accessor the API surface table generates) and the request_id.
+    fn write_idempotent<Req: ClientRpc, Resp: Replayable>(
         &self,
         rpc: Rpc,
         request_id: String,
-        routing: &str,
         req: Req,
         f: fn(&mut State, SystemTime, Req) -> Result<Resp, Status>,
     ) -> Result<Resp, Status> {
@@ -175,7 +160,7 @@ impl Service {
             return self.write(req, f);
         }
         check_request_id(&request_id)?;
-        let key = (rpc as usize, routing_value(&req, routing), request_id);
+        let key = (rpc as usize, req.routing_value().to_owned(), request_id);
         let now = self.shared.clock.now();
         let result = {
             let mut state = self.shared.write(now);
@@ -200,16 +185,26 @@ impl Service {
     }
 
     /// WaitOperation as a blocking poll: returns when the operation is done or the timeout
-    /// (default 60 s) passes, sleeping on tokio time in between.
-    async fn wait_operation(&self, req: WaitOperationRequest) -> Result<Operation, Status> {
+    /// (default 60 s) passes, sleeping on tokio time in between. The caller's own deadline
+    /// (`grpc-timeout`) caps the wait, so that the latest state arrives a little before it
+    /// rather than the call failing at it.
+    async fn wait_operation(
+        &self,
+        req: WaitOperationRequest,
+        deadline: Option<Duration>,
+    ) -> Result<Operation, Status> {
         if !self.shared.config(|c| c.wait_operation) {
             return Err(Status::unimplemented(
                 "WaitOperation is disabled in this emulator's configuration",
             ));
         }
-        let timeout = match &req.timeout {
+        let requested = match &req.timeout {
             Some(t) => duration_of("timeout", t)?,
             None => DEFAULT_WAIT,
+        };
+        let timeout = match deadline {
+            Some(d) => requested.min(d.saturating_sub(DEADLINE_MARGIN.min(d / 10))),
+            None => requested,
         };
         let start = tokio::time::Instant::now();
         let deadline = start.checked_add(timeout).unwrap_or(start + DEFAULT_WAIT);
@@ -237,53 +232,53 @@ impl Service {
     }
 }
 
+/// Answers a handled call: with its result, or with the fault injected after handling.
+fn answer<T>(lost: Option<Status>, result: Result<T, Status>) -> Result<Response<T>, Status> {
+    match lost {
+        Some(fault) => Err(fault),
+        None => result.map(Response::new),
+    }
+}
+
 /// Expands one handler body per RPC, by retry class and request_id presence.
 macro_rules! handler {
-    ($self:ident, $request:ident, WaitOperation, wait_operation, $class:ident, $rid:tt, $routing:literal) => {{
-        $self
+    ($self:ident, $request:ident, WaitOperation, wait_operation, $class:ident, $rid:tt) => {{
+        let lost = $self
             .enter(Rpc::WaitOperation, $request.metadata(), None)
             .await?;
-        $self
-            .wait_operation($request.into_inner())
-            .await
-            .map(Response::new)
+        let deadline = grpc_timeout($request.metadata());
+        answer(
+            lost,
+            $self.wait_operation($request.into_inner(), deadline).await,
+        )
     }};
-    ($self:ident, $request:ident, $rpc:ident, $snake:ident, read, false, $routing:literal) => {{
-        $self.enter(Rpc::$rpc, $request.metadata(), None).await?;
-        $self
-            .read($request.into_inner(), State::$snake)
-            .map(Response::new)
+    ($self:ident, $request:ident, $rpc:ident, $snake:ident, read, false) => {{
+        let lost = $self.enter(Rpc::$rpc, $request.metadata(), None).await?;
+        answer(lost, $self.read($request.into_inner(), State::$snake))
     }};
-    ($self:ident, $request:ident, $rpc:ident, $snake:ident, write, false, $routing:literal) => {{
-        $self.enter(Rpc::$rpc, $request.metadata(), None).await?;
-        $self
-            .write($request.into_inner(), State::$snake)
-            .map(Response::new)
+    ($self:ident, $request:ident, $rpc:ident, $snake:ident, write, false) => {{
+        let lost = $self.enter(Rpc::$rpc, $request.metadata(), None).await?;
+        answer(lost, $self.write($request.into_inner(), State::$snake))
     }};
-    ($self:ident, $request:ident, $rpc:ident, $snake:ident, write, true, $routing:literal) => {{
+    ($self:ident, $request:ident, $rpc:ident, $snake:ident, write, true) => {{
         let request_id = $request.get_ref().request_id.clone();
-        $self
+        let lost = $self
             .enter(Rpc::$rpc, $request.metadata(), Some(&request_id))
             .await?;
-        $self
-            .write_idempotent(
-                Rpc::$rpc,
-                request_id,
-                $routing,
-                $request.into_inner(),
-                State::$snake,
-            )
-            .map(Response::new)
+        answer(
+            lost,
+            $self.write_idempotent(Rpc::$rpc, request_id, $request.into_inner(), State::$snake),
+        )
     }};
 }
 
 macro_rules! impl_service {
-    ($tr:path; $([$rpc:ident, $snake:ident, $req:ty, $resp:ty, $class:ident, $rid:tt, $routing:literal])*) => {
+    ($tr:path; $([$rpc:ident, $snake:ident, $req:ty, $resp:ty, $class:ident, $rid:tt])*) => {
         #[tonic::async_trait]
         impl $tr for Service {
             $(
                 async fn $snake(&self, request: Request<$req>) -> Result<Response<$resp>, Status> {
-                    handler!(self, request, $rpc, $snake, $class, $rid, $routing)
+                    handler!(self, request, $rpc, $snake, $class, $rid)
                 }
             )*
         }
@@ -312,7 +307,7 @@ macro_rules! services {
     ($( [ $svc:ident, $path:literal, $rpc:ident, $snake:ident, $req:ty, $resp:ty,
           $kind:ident { $($k:tt)* }, $routing:literal, $class:ident, $rid:tt, $id:literal,
           $doc:literal ] )*) => {
-        split_services!(@ [] [] [] $( [$svc, $rpc, $snake, $req, $resp, $class, $rid, $routing] )*);
+        split_services!(@ [] [] [] $( [$svc, $rpc, $snake, $req, $resp, $class, $rid] )*);
     };
 }
 
@@ -324,7 +319,7 @@ mod tests {
     use crate::v1::{Channel, UpdateChannelRequest};
 
     #[test]
-    fn routing_values_follow_dotted_paths() {
+    fn replay_keys_read_the_routing_field_directly() {
         let req = UpdateChannelRequest {
             channel: Some(Channel {
                 name: "projects/p/locations/l/channels/c".into(),
@@ -332,11 +327,8 @@ mod tests {
             }),
             ..Default::default()
         };
-        assert_eq!(
-            routing_value(&req, "channel.name"),
-            "projects/p/locations/l/channels/c"
-        );
-        assert_eq!(routing_value(&req, "nope"), "");
+        assert_eq!(req.routing_value(), "projects/p/locations/l/channels/c");
+        assert_eq!(UpdateChannelRequest::default().routing_value(), "");
     }
 
     #[test]

@@ -365,6 +365,43 @@ pub fn never_retry_get_channel(
 }
 
 /// Names used across the tests.
+/// The `x-goog-request-params` value every RPC must carry (from the Python client's
+/// table), for calls on the resources `ch`, `in`, `ad`, `highlight`, `replay`, `logo` and
+/// `default` of `location`, and the operation `operation`.
+pub fn expected_routing(
+    method: livestream_grpc::Method,
+    location: &livestream_grpc::names::LocationName,
+    operation: &str,
+) -> String {
+    let loc = location.to_string();
+    let project = loc.split('/').nth(1).unwrap_or_default();
+    let ch = format!("{loc}/channels/ch");
+    match method.name() {
+        "CreateChannel" | "ListChannels" | "CreateInput" | "ListInputs" | "CreateAsset"
+        | "ListAssets" => format!("parent={loc}"),
+        "GetChannel" | "DeleteChannel" | "StartChannel" | "StopChannel" | "StartDistribution"
+        | "StopDistribution" => format!("name={ch}"),
+        "UpdateChannel" => format!("channel.name={ch}"),
+        "GetInput" | "DeleteInput" | "PreviewInput" => format!("name={loc}/inputs/in"),
+        "UpdateInput" => format!("input.name={loc}/inputs/in"),
+        "CreateEvent" | "ListEvents" | "ListClips" | "CreateClip" | "CreateDvrSession"
+        | "ListDvrSessions" => format!("parent={ch}"),
+        "GetEvent" | "DeleteEvent" => format!("name={ch}/events/ad"),
+        "GetClip" | "DeleteClip" => format!("name={ch}/clips/highlight"),
+        "GetDvrSession" | "DeleteDvrSession" => format!("name={ch}/dvrSessions/replay"),
+        "UpdateDvrSession" => format!("dvr_session.name={ch}/dvrSessions/replay"),
+        "GetAsset" | "DeleteAsset" => format!("name={loc}/assets/logo"),
+        "GetPool" => format!("name={loc}/pools/default"),
+        "UpdatePool" => format!("pool.name={loc}/pools/default"),
+        "ListOperations" | "GetLocation" => format!("name={loc}"),
+        "GetOperation" | "DeleteOperation" | "CancelOperation" | "WaitOperation" => {
+            format!("name={operation}")
+        }
+        "ListLocations" => format!("name=projects/{project}"),
+        other => panic!("no expected routing header for {other}"),
+    }
+}
+
 pub mod names {
     use livestream_grpc::names::*;
 

@@ -136,6 +136,55 @@ pub fn channel_body(input: Option<&str>) -> Channel {
     }
 }
 
+/// `body` with one SRT distribution keyed `dist`, of a TS stream of its video and audio.
+pub fn with_distribution(body: Channel) -> Channel {
+    Channel {
+        distribution_streams: vec![DistributionStream {
+            key: "dist-stream".into(),
+            container: "ts".into(),
+            elementary_streams: vec!["es_video".into(), "es_audio".into()],
+        }],
+        distributions: vec![Distribution {
+            key: "dist".into(),
+            distribution_stream: "dist-stream".into(),
+            endpoint: Some(distribution::Endpoint::SrtPush(SrtPushOutputEndpoint {
+                uri: "srt://203.0.113.1:4201?streamid=x".into(),
+                ..Default::default()
+            })),
+            ..Default::default()
+        }],
+        ..body
+    }
+}
+
+/// A CreateInput request for an RTMP push input `id` in [`LOC`].
+pub fn create_input_request(id: &str) -> CreateInputRequest {
+    CreateInputRequest {
+        parent: LOC.into(),
+        input_id: id.into(),
+        input: Some(Input {
+            r#type: input::Type::RtmpPush as i32,
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// A CreateAsset request for the image `gs://my-bucket/{id}.png` in [`LOC`].
+pub fn create_asset_request(id: &str) -> CreateAssetRequest {
+    CreateAssetRequest {
+        parent: LOC.into(),
+        asset_id: id.into(),
+        asset: Some(Asset {
+            resource: Some(asset::Resource::Image(asset::ImageAsset {
+                uri: format!("gs://my-bucket/{id}.png"),
+            })),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
 /// The response of a done, successful operation.
 pub fn response<T: Message + Name + Default>(op: &Operation) -> T {
     assert!(op.done, "operation {} is not done", op.name);
@@ -163,15 +212,7 @@ impl Env {
     pub async fn create_input(&mut self, id: &str) -> Input {
         let op = self
             .ls
-            .create_input(CreateInputRequest {
-                parent: LOC.into(),
-                input_id: id.into(),
-                input: Some(Input {
-                    r#type: input::Type::RtmpPush as i32,
-                    ..Default::default()
-                }),
-                ..Default::default()
-            })
+            .create_input(create_input_request(id))
             .await
             .expect("create input")
             .into_inner();
@@ -240,17 +281,7 @@ impl Env {
 
     pub async fn create_asset(&mut self, id: &str) -> Result<Operation, tonic::Status> {
         self.ls
-            .create_asset(CreateAssetRequest {
-                parent: LOC.into(),
-                asset_id: id.into(),
-                asset: Some(Asset {
-                    resource: Some(asset::Resource::Image(asset::ImageAsset {
-                        uri: format!("gs://my-bucket/{id}.png"),
-                    })),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            })
+            .create_asset(create_asset_request(id))
             .await
             .map(|r| r.into_inner())
     }
