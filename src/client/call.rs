@@ -214,11 +214,15 @@ impl Client {
             code = tracing::field::Empty,
             latency_us = tracing::field::Empty,
         );
+        // Latencies are measured only for a subscriber that records the spans.
+        let traced = !span.is_disabled();
         let start = Instant::now();
         let fail = |mut err: Error| {
-            span.record("attempts", err.attempts());
-            span.record("code", tracing::field::debug(err.code()));
-            span.record("latency_us", start.elapsed().as_micros() as u64);
+            if traced {
+                span.record("attempts", err.attempts());
+                span.record("code", tracing::field::debug(err.code()));
+                span.record("latency_us", start.elapsed().as_micros() as u64);
+            }
             err.set_method(method.name());
             err
         };
@@ -257,7 +261,8 @@ impl Client {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            let attempt_start = Instant::now();
+            let remaining = deadline.map(|d| d.saturating_duration_since(attempt_start));
             if remaining == Some(Duration::ZERO) {
                 return Err(fail(deadline_error(settings.timeout, None, attempt - 1)));
             }
@@ -284,7 +289,6 @@ impl Client {
                 code = tracing::field::Empty,
                 latency_us = tracing::field::Empty,
             );
-            let attempt_start = Instant::now();
             let mut grpc = self.grpc();
             let path = http::uri::PathAndQuery::from_static(method.path());
             let call = async move {
@@ -305,17 +309,21 @@ impl Client {
                 }),
                 None => call.await,
             };
-            let code = result
-                .as_ref()
-                .map_or_else(Status::code, |_| tonic::Code::Ok);
-            attempt_span.record("code", tracing::field::debug(code));
-            attempt_span.record("latency_us", attempt_start.elapsed().as_micros() as u64);
+            if traced {
+                let code = result
+                    .as_ref()
+                    .map_or_else(Status::code, |_| tonic::Code::Ok);
+                attempt_span.record("code", tracing::field::debug(code));
+                attempt_span.record("latency_us", attempt_start.elapsed().as_micros() as u64);
+            }
 
             let status = match result {
                 Ok(response) => {
-                    span.record("attempts", attempt);
-                    span.record("code", tracing::field::debug(tonic::Code::Ok));
-                    span.record("latency_us", start.elapsed().as_micros() as u64);
+                    if traced {
+                        span.record("attempts", attempt);
+                        span.record("code", tracing::field::debug(tonic::Code::Ok));
+                        span.record("latency_us", start.elapsed().as_micros() as u64);
+                    }
                     return Ok(response.into_inner());
                 }
                 Err(status) => status,
