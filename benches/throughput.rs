@@ -129,10 +129,46 @@ impl Caller {
     }
 }
 
-/// Calls per second of `callers` concurrent tasks during `window`.
-async fn window(caller: &Caller, callers: usize, window: Duration) -> f64 {
+/// User + system CPU time of a process so far, in clock ticks (`/proc/PID/stat`, every
+/// thread included).
+fn cpu_ticks(pid: &str) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    field(11) + field(12)
+}
+
+/// The clock ticks per second of `/proc/PID/stat` (USER_HZ, 100 on Linux).
+const TICKS_PER_SECOND: f64 = 100.0;
+
+/// One window's figures.
+#[derive(Clone, Copy, Default)]
+struct Window {
+    calls_per_s: f64,
+    /// CPU time per call of this (client) process, in µs.
+    client_cpu_us: f64,
+    /// CPU time per call of the emulator process, in µs.
+    emulator_cpu_us: f64,
+}
+
+/// Calls per second of `callers` concurrent tasks during `window`, and the CPU time both
+/// processes spent per call (less sensitive to a busy machine than the rate: time spent
+/// waiting for a core does not count).
+async fn window(caller: &Caller, callers: usize, window: Duration, emulator: &str) -> Window {
     let stop = Arc::new(AtomicBool::new(false));
     let calls = Arc::new(AtomicU64::new(0));
+    let (client0, emulator0) = (cpu_ticks("self"), cpu_ticks(emulator));
     let start = Instant::now();
     let tasks: Vec<_> = (0..callers)
         .map(|_| tokio::spawn(caller.clone().run(stop.clone(), calls.clone())))
@@ -142,7 +178,14 @@ async fn window(caller: &Caller, callers: usize, window: Duration) -> f64 {
     for task in tasks {
         task.await.expect("a caller task");
     }
-    calls.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+    let elapsed = start.elapsed().as_secs_f64();
+    let n = calls.load(Ordering::Relaxed).max(1) as f64;
+    let per_call = |ticks: u64| ticks as f64 / TICKS_PER_SECOND / n * 1e6;
+    Window {
+        calls_per_s: n / elapsed,
+        client_cpu_us: per_call(cpu_ticks("self") - client0),
+        emulator_cpu_us: per_call(cpu_ticks(emulator) - emulator0),
+    }
 }
 
 async fn run(mode: Mode, emulator: &Standalone) {
@@ -162,23 +205,32 @@ async fn run(mode: Mode, emulator: &Standalone) {
         Caller::Client(Client::from_channel(channel.clone())),
     ];
     let (rounds, length) = mode.pick((8, Duration::from_secs(1)), (1, Duration::from_millis(50)));
+    let pid = emulator.child.id().to_string();
     // Warm-up: every pair once.
     for &c in &CONCURRENCY {
         for caller in &callers {
-            window(caller, c, length / 4).await;
+            window(caller, c, length / 4, &pid).await;
         }
     }
-    // samples[concurrency][variant] = calls/s per round
-    let mut samples = vec![vec![Vec::new(); callers.len()]; CONCURRENCY.len()];
+    // windows[concurrency][variant] = one window per round
+    let mut windows = vec![vec![Vec::new(); callers.len()]; CONCURRENCY.len()];
     for round in 0..rounds {
         for (ci, &c) in CONCURRENCY.iter().enumerate() {
             for j in 0..callers.len() {
                 let v = (round + j) % callers.len();
-                let rate = window(&callers[v], c, length).await;
-                samples[ci][v].push(rate);
+                windows[ci][v].push(window(&callers[v], c, length, &pid).await);
             }
         }
     }
+    let pick = |f: fn(&Window) -> f64| -> Vec<Vec<Vec<f64>>> {
+        windows
+            .iter()
+            .map(|per| per.iter().map(|w| w.iter().map(f).collect()).collect())
+            .collect()
+    };
+    let mut samples = pick(|w| w.calls_per_s);
+    let mut client_cpu = pick(|w| w.client_cpu_us);
+    let mut emulator_cpu = pick(|w| w.emulator_cpu_us);
     let rss_peak = emulator.status_kib("VmHWM:");
     let rss_end = emulator.status_kib("VmRSS:");
 
@@ -209,20 +261,30 @@ async fn run(mode: Mode, emulator: &Standalone) {
         }
     }
     println!();
-    println!("| callers | variant | median calls/s | p10–p90 calls/s | min–max calls/s |");
-    println!("|---:|---|---:|---:|---:|");
+    println!(
+        "| callers | variant | median calls/s | p10–p90 calls/s | min–max calls/s | client CPU µs/call (p10–p90) | emulator CPU µs/call (p10–p90) |"
+    );
+    println!("|---:|---|---:|---:|---:|---:|---:|");
     for (ci, &c) in CONCURRENCY.iter().enumerate() {
         for (v, caller) in callers.iter().enumerate() {
             let st = Stats::of(&mut samples[ci][v]);
             let (min, max) = (samples[ci][v][0], samples[ci][v][st.n - 1]);
+            let cc = Stats::of(&mut client_cpu[ci][v]);
+            let ec = Stats::of(&mut emulator_cpu[ci][v]);
             println!(
-                "| {c} | {} | {:.0} | {:.0}–{:.0} | {:.0}–{:.0} |",
+                "| {c} | {} | {:.0} | {:.0}–{:.0} | {:.0}–{:.0} | {:.1} ({:.1}–{:.1}) | {:.1} ({:.1}–{:.1}) |",
                 caller.name(),
                 st.median,
                 st.p10,
                 st.p90,
                 min,
-                max
+                max,
+                cc.median,
+                cc.p10,
+                cc.p90,
+                ec.median,
+                ec.p10,
+                ec.p90
             );
         }
     }
