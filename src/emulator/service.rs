@@ -6,8 +6,6 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use prost::{Message, Name};
-use prost_reflect::{ReflectMessage, Value};
 use tonic::metadata::MetadataMap;
 use tonic::{Request, Response, Status};
 
@@ -15,6 +13,7 @@ use super::Shared;
 use super::errors;
 use super::methods::Rpc;
 use super::store::{Saved, State, duration_of};
+use crate::client::Rpc as ClientRpc;
 use crate::longrunning::{Operation, WaitOperationRequest};
 use crate::v1::Event;
 
@@ -72,26 +71,6 @@ impl Replayable for () {
     fn restore(saved: Saved, _state: &State) -> Option<Self> {
         matches!(saved, Saved::Empty).then_some(())
     }
-}
-
-/// The string at a dotted field path of a request (`channel.name`), for replay keys.
-fn routing_value<M: Message + Name>(message: &M, path: &str) -> String {
-    let Ok(mut current) = crate::reflect::to_dynamic(message) else {
-        return String::new();
-    };
-    let mut parts = path.split('.').peekable();
-    while let Some(part) = parts.next() {
-        let Some(field) = current.descriptor().get_field_by_name(part) else {
-            return String::new();
-        };
-        let value = current.get_field(&field).into_owned();
-        match (value, parts.peek().is_some()) {
-            (Value::String(s), false) => return s,
-            (Value::Message(m), true) => current = m,
-            _ => return String::new(),
-        }
-    }
-    String::new()
 }
 
 /// Checks a request_id: a UUID other than the nil UUID (proto).
@@ -163,11 +142,10 @@ impl Service {
 
     /// A mutation with a `request_id`: a replay within the window answers the first result
     /// and changes nothing; failed requests are not remembered.
-    fn write_idempotent<Req: Message + Name, Resp: Replayable>(
+    fn write_idempotent<Req: ClientRpc, Resp: Replayable>(
         &self,
         rpc: Rpc,
         request_id: String,
-        routing: &str,
         req: Req,
         f: fn(&mut State, SystemTime, Req) -> Result<Resp, Status>,
     ) -> Result<Resp, Status> {
@@ -175,7 +153,9 @@ impl Service {
             return self.write(req, f);
         }
         check_request_id(&request_id)?;
-        let key = (rpc as usize, routing_value(&req, routing), request_id);
+        // The routing field, read directly (not by reflection, which would encode and decode
+        // the whole request: most of the cost of a create with a request_id).
+        let key = (rpc as usize, req.routing_value().to_owned(), request_id);
         let now = self.shared.clock.now();
         let result = {
             let mut state = self.shared.write(now);
@@ -266,13 +246,7 @@ macro_rules! handler {
             .enter(Rpc::$rpc, $request.metadata(), Some(&request_id))
             .await?;
         $self
-            .write_idempotent(
-                Rpc::$rpc,
-                request_id,
-                $routing,
-                $request.into_inner(),
-                State::$snake,
-            )
+            .write_idempotent(Rpc::$rpc, request_id, $request.into_inner(), State::$snake)
             .map(Response::new)
     }};
 }
@@ -322,6 +296,29 @@ for_each_rpc!(services);
 mod tests {
     use super::*;
     use crate::v1::{Channel, UpdateChannelRequest};
+    use prost::{Message, Name};
+    use prost_reflect::{ReflectMessage, Value};
+
+    /// The string at a dotted field path of a request (`channel.name`), by reflection: what
+    /// [`ClientRpc::routing_value`] must agree with (tested for every RPC).
+    fn routing_value<M: Message + Name>(message: &M, path: &str) -> String {
+        let Ok(mut current) = crate::reflect::to_dynamic(message) else {
+            return String::new();
+        };
+        let mut parts = path.split('.').peekable();
+        while let Some(part) = parts.next() {
+            let Some(field) = current.descriptor().get_field_by_name(part) else {
+                return String::new();
+            };
+            let value = current.get_field(&field).into_owned();
+            match (value, parts.peek().is_some()) {
+                (Value::String(s), false) => return s,
+                (Value::Message(m), true) => current = m,
+                _ => return String::new(),
+            }
+        }
+        String::new()
+    }
 
     #[test]
     fn routing_values_follow_dotted_paths() {
@@ -337,6 +334,41 @@ mod tests {
             "projects/p/locations/l/channels/c"
         );
         assert_eq!(routing_value(&req, "nope"), "");
+    }
+
+    /// Sets the string at a dotted path (`channel.name`) of a dynamic message.
+    fn set_path(message: &mut prost_reflect::DynamicMessage, path: &str, value: &str) {
+        let (first, rest) = path
+            .split_once('.')
+            .map_or((path, None), |(f, r)| (f, Some(r)));
+        let field = message.descriptor().get_field_by_name(first).unwrap();
+        match rest {
+            None => message.set_field(&field, Value::String(value.to_owned())),
+            Some(rest) => {
+                let mut inner = message.get_field(&field).into_owned();
+                if let Value::Message(inner) = &mut inner {
+                    set_path(inner, rest, value);
+                }
+                message.set_field(&field, inner);
+            }
+        }
+    }
+
+    #[test]
+    fn replay_keys_read_the_routing_field_of_every_rpc() {
+        macro_rules! check {
+            ($( [ $svc:ident, $path:literal, $rpc:ident, $snake:ident, $req:ty, $resp:ty,
+                  $kind:ident { $($k:tt)* }, $routing:literal, $class:ident, $rid:tt, $id:literal,
+                  $doc:literal ] )*) => {$(
+                let mut dynamic =
+                    prost_reflect::DynamicMessage::new(crate::reflect::descriptor::<$req>().unwrap());
+                set_path(&mut dynamic, $routing, "projects/p/locations/l/x/y");
+                let req: $req = crate::reflect::from_dynamic(&dynamic).unwrap();
+                assert_eq!(ClientRpc::routing_value(&req), "projects/p/locations/l/x/y", stringify!($rpc));
+                assert_eq!(routing_value(&req, $routing), ClientRpc::routing_value(&req), stringify!($rpc));
+            )*};
+        }
+        for_each_rpc!(check);
     }
 
     #[test]
