@@ -15,6 +15,7 @@ use livestream_grpc::emulator::{Emulator, LroTiming, RunningEmulator};
 use livestream_grpc::longrunning::operations_client::OperationsClient;
 use livestream_grpc::longrunning::{GetOperationRequest, operation};
 use livestream_grpc::policy::{ExponentialBackoff, PollingOptions};
+use livestream_grpc::transport::{HeadersLayer, with_routing_header};
 use livestream_grpc::v1::livestream_service_client::LivestreamServiceClient;
 use livestream_grpc::v1::{Channel, CreateChannelRequest, ListChannelsRequest};
 use prost::Message as _;
@@ -22,6 +23,7 @@ use support::{
     Mode, PARENT, Sampled, Stats, Variant, create_input, interleave, print_latency_table,
 };
 use tonic::transport::Channel as Transport;
+use tower_layer::Layer as _;
 
 fn create_request(id: String) -> CreateChannelRequest {
     CreateChannelRequest {
@@ -36,12 +38,18 @@ fn create_request(id: String) -> CreateChannelRequest {
 
 /// The raw way to create and wait: the create call, then GetOperation until done, then
 /// the result decoded from the `Any`.
-async fn raw_create_and_wait(
-    stub: &mut LivestreamServiceClient<Transport>,
+async fn raw_create_and_wait<S>(
+    stub: &mut LivestreamServiceClient<S>,
     ops: &mut OperationsClient<Transport>,
-    id: String,
-) -> Result<Channel, tonic::Status> {
-    let mut op = stub.create_channel(create_request(id)).await?.into_inner();
+    request: tonic::Request<CreateChannelRequest>,
+) -> Result<Channel, tonic::Status>
+where
+    S: tonic::client::GrpcService<tonic::body::Body>,
+    S::Error: Into<tonic::codegen::StdError>,
+    S::ResponseBody: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    <S::ResponseBody as http_body::Body>::Error: Into<tonic::codegen::StdError> + Send,
+{
+    let mut op = stub.create_channel(request).await?.into_inner();
     let mut delay = Duration::from_millis(10);
     while !op.done {
         tokio::time::sleep(delay).await;
@@ -62,9 +70,21 @@ async fn raw_create_and_wait(
     }
 }
 
-/// Create-and-wait of quickstart-like channels (a fresh ID per call), raw vs `Client`.
+/// What the `Client` sends for a create, on a raw request: the routing header, a 60 s
+/// `grpc-timeout` and a fresh UUIDv4 `request_id` (the emulator then also remembers the
+/// request for replays).
+fn with_client_wire(mut request: CreateChannelRequest) -> tonic::Request<CreateChannelRequest> {
+    request.request_id = uuid::Uuid::new_v4().to_string();
+    let mut request = with_routing_header(request);
+    request.set_timeout(Duration::from_secs(60));
+    request
+}
+
+/// Create-and-wait of quickstart-like channels (a fresh ID per call): the raw stub, the
+/// raw stub with what the `Client` sends (standard headers and a `request_id`), `Client`.
 async fn lro(mode: Mode, emu: &RunningEmulator, timing: &str, polling: PollingOptions) {
     let raw = LivestreamServiceClient::new(emu.channel());
+    let wire = LivestreamServiceClient::new(HeadersLayer::new().layer(emu.channel()));
     let ops = OperationsClient::new(emu.channel());
     let client = Client::builder()
         .with_polling_options(polling.clone())
@@ -83,6 +103,7 @@ async fn lro(mode: Mode, emu: &RunningEmulator, timing: &str, polling: PollingOp
     let mut variants = vec![
         Variant::new("raw", {
             let prefix = prefix.clone();
+            let ops = ops.clone();
             let mut next = 0usize;
             move |n| {
                 let (mut stub, mut ops) = (raw.clone(), ops.clone());
@@ -93,7 +114,27 @@ async fn lro(mode: Mode, emu: &RunningEmulator, timing: &str, polling: PollingOp
                     let mut id = first;
                     timed!(n, {
                         id += 1;
-                        raw_create_and_wait(&mut stub, &mut ops, format!("{prefix}-raw-{id}"))
+                        let request = create_request(format!("{prefix}-raw-{id}"));
+                        raw_create_and_wait(&mut stub, &mut ops, tonic::Request::new(request))
+                    })
+                }
+            }
+        }),
+        Variant::new("raw+headers+request_id", {
+            let prefix = prefix.clone();
+            let mut next = 0usize;
+            move |n| {
+                let (mut stub, mut ops) = (wire.clone(), ops.clone());
+                let first = next;
+                next += n;
+                let prefix = prefix.clone();
+                async move {
+                    let mut id = first;
+                    timed!(n, {
+                        id += 1;
+                        let request =
+                            with_client_wire(create_request(format!("{prefix}-wire-{id}")));
+                        raw_create_and_wait(&mut stub, &mut ops, request)
                     })
                 }
             }
@@ -121,7 +162,7 @@ async fn lro(mode: Mode, emu: &RunningEmulator, timing: &str, polling: PollingOp
     let polls_before = emu.call_count("GetOperation").expect("a method");
     let mut sampled = interleave(&mut variants, rounds, per_batch).await;
     let polls = emu.call_count("GetOperation").expect("a method") - polls_before;
-    let calls = (rounds + 1) * per_batch * 2;
+    let calls = (rounds + 1) * per_batch * 3;
     print_latency_table(
         &format!("CreateChannel and wait, {timing}, over loopback, current_thread runtime"),
         &mut sampled,
