@@ -80,6 +80,37 @@ fn with_client_wire(mut request: CreateChannelRequest) -> tonic::Request<CreateC
     request
 }
 
+/// A raw-stub variant of the create-and-wait benchmark: channels `{prefix}-1`, `-2`, ...,
+/// each create request turned into what is sent by `wrap`.
+fn raw_variant<S>(
+    name: &'static str,
+    stub: LivestreamServiceClient<S>,
+    ops: OperationsClient<Transport>,
+    prefix: String,
+    wrap: fn(CreateChannelRequest) -> tonic::Request<CreateChannelRequest>,
+) -> Variant
+where
+    S: tonic::client::GrpcService<tonic::body::Body> + Clone + 'static,
+    S::Error: Into<tonic::codegen::StdError>,
+    S::ResponseBody: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    <S::ResponseBody as http_body::Body>::Error: Into<tonic::codegen::StdError> + Send,
+{
+    let mut next = 0usize;
+    Variant::new(name, move |n| {
+        let (mut stub, mut ops) = (stub.clone(), ops.clone());
+        let (first, prefix) = (next, prefix.clone());
+        next += n;
+        async move {
+            let mut id = first;
+            timed!(n, {
+                id += 1;
+                let request = wrap(create_request(format!("{prefix}-{id}")));
+                raw_create_and_wait(&mut stub, &mut ops, request)
+            })
+        }
+    })
+}
+
 /// Create-and-wait of quickstart-like channels (a fresh ID per call): the raw stub, the
 /// raw stub with what the `Client` sends (standard headers and a `request_id`), `Client`.
 async fn lro(mode: Mode, emu: &RunningEmulator, timing: &str, polling: PollingOptions) {
@@ -101,44 +132,20 @@ async fn lro(mode: Mode, emu: &RunningEmulator, timing: &str, polling: PollingOp
         mode.pick((5, 4), (1, 1))
     };
     let mut variants = vec![
-        Variant::new("raw", {
-            let prefix = prefix.clone();
-            let ops = ops.clone();
-            let mut next = 0usize;
-            move |n| {
-                let (mut stub, mut ops) = (raw.clone(), ops.clone());
-                let first = next;
-                next += n;
-                let prefix = prefix.clone();
-                async move {
-                    let mut id = first;
-                    timed!(n, {
-                        id += 1;
-                        let request = create_request(format!("{prefix}-raw-{id}"));
-                        raw_create_and_wait(&mut stub, &mut ops, tonic::Request::new(request))
-                    })
-                }
-            }
-        }),
-        Variant::new("raw+headers+request_id", {
-            let prefix = prefix.clone();
-            let mut next = 0usize;
-            move |n| {
-                let (mut stub, mut ops) = (wire.clone(), ops.clone());
-                let first = next;
-                next += n;
-                let prefix = prefix.clone();
-                async move {
-                    let mut id = first;
-                    timed!(n, {
-                        id += 1;
-                        let request =
-                            with_client_wire(create_request(format!("{prefix}-wire-{id}")));
-                        raw_create_and_wait(&mut stub, &mut ops, request)
-                    })
-                }
-            }
-        }),
+        raw_variant(
+            "raw",
+            raw,
+            ops.clone(),
+            format!("{prefix}-raw"),
+            tonic::Request::new,
+        ),
+        raw_variant(
+            "raw+headers+request_id",
+            wire,
+            ops,
+            format!("{prefix}-wire"),
+            with_client_wire,
+        ),
         Variant::new("Client", {
             let prefix = prefix.clone();
             let mut next = 0usize;
