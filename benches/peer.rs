@@ -5,7 +5,8 @@
 //! against it in alternation and prints the ratios; without the variable this bench only
 //! says so.
 //!
-//! `PEER_CALLS` (default 5000) calls per phase, `PEER_THREADS` (default 64) callers.
+//! `PEER_CALLS` (default 5000; 20 in a smoke run) calls per phase, `PEER_THREADS` (default
+//! 64) callers.
 
 mod support;
 
@@ -63,13 +64,13 @@ async fn make_channel(client: &Client, suffix: &str) -> ChannelName {
     channel.name.parse().expect("a channel name")
 }
 
-async fn run(calls: usize, callers: usize) -> serde_json::Value {
+async fn run(calls: usize, callers: usize, warm_up: usize) -> serde_json::Value {
     // As a user would: the builder reads LIVESTREAM_EMULATOR_HOST (plaintext, anonymous).
     let client = Client::builder().build().await.expect("a client");
     let suffix = format!("{:08x}", fastrand::u32(..));
     let name = make_channel(&client, &suffix).await;
 
-    for _ in 0..200 {
+    for _ in 0..warm_up {
         client.get_channel(&name).await.expect("GetChannel");
     }
     let mut sequential = Vec::with_capacity(calls);
@@ -115,14 +116,16 @@ async fn run(calls: usize, callers: usize) -> serde_json::Value {
 
 fn main() {
     if std::env::var(EMULATOR_HOST_ENV).is_ok_and(|v| !v.trim().is_empty()) {
-        let calls = env_usize("PEER_CALLS", 5000);
+        // Without `--bench` (a smoke run), a handful of calls.
+        let mode = support::Mode::from_args();
+        let calls = env_usize("PEER_CALLS", mode.pick(5000, 20));
         let callers = env_usize("PEER_THREADS", 64);
         let result = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("a runtime")
-            .block_on(run(calls, callers));
+            .block_on(run(calls, callers, mode.pick(200, 5)));
         println!("{result}");
     } else {
         eprintln!(
