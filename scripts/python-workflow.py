@@ -7,6 +7,8 @@
 
 A compatibility check for the emulator (not run by CI: it needs Python packages). It
 exercises LRO polling, typed LRO results, pagers, events, errors and the mixins.
+`benches/python/run.sh workflow` does all of the above in one command (pinned virtualenv,
+emulator with 1 s operations).
 """
 import os
 import sys

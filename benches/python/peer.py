@@ -1,14 +1,12 @@
-"""Google's official Python client against the standalone livestream-grpc emulator.
+"""Google's official Python client against the standalone livestream-grpc emulator: times
+sequential and 64-thread GetChannel calls and prints one JSON line, with the same keys as
+the Rust side (`cargo bench --bench peer`).
 
-Two jobs, selected by the first argument:
-
-  workflow   runs an ordinary workflow through the official client over plaintext gRPC
-             (create input, create channel, start, event, stop, clean up) and fails loudly
-             if the emulator answers anything the official client does not accept;
-  getchannel times sequential and 64-thread GetChannel calls and prints one JSON line.
-
-The emulator address comes from LIVESTREAM_EMULATOR_HOST (host:port). Run through
-`benches/python/run.sh`, which creates the virtualenv.
+The emulator address comes from LIVESTREAM_EMULATOR_HOST (host:port); PEER_CALLS (default
+5000) calls per phase, PEER_THREADS (default 64) threads. Run through
+`benches/python/run.sh`, which creates the virtualenv, starts the emulator, runs both
+clients in alternation and prints the ratios. The compatibility workflow is
+`scripts/python-workflow.py` (`run.sh workflow` runs it in the same virtualenv).
 """
 
 import concurrent.futures
@@ -82,33 +80,6 @@ def make_channel(c, suffix):
     return created.name, f"{PARENT}/inputs/{input_id}"
 
 
-def workflow():
-    c = client()
-    suffix = uuid.uuid4().hex[:8]
-    name, input_name = make_channel(c, suffix)
-    assert c.get_channel(name=name).streaming_state == ls.Channel.StreamingState.STOPPED
-    c.start_channel(name=name).result(timeout=60)
-    assert c.get_channel(name=name).streaming_state == ls.Channel.StreamingState.AWAITING_INPUT
-    event = c.create_event(
-        parent=name, event_id="ad-break",
-        event=ls.Event(ad_break=ls.Event.AdBreakTask(duration={"seconds": 30}), execute_now=True),
-    )
-    assert event.name == f"{name}/events/ad-break", event.name
-    assert [e.name for e in c.list_events(parent=name)] == [event.name]
-    channels = [ch.name for ch in c.list_channels(parent=PARENT)]
-    assert name in channels, channels
-    try:
-        c.delete_channel(name=name).result(timeout=60)
-        raise AssertionError("deleting a running channel must fail")
-    except Exception as e:  # google.api_core.exceptions.FailedPrecondition
-        assert "FailedPrecondition" in type(e).__name__ or "FAILED_PRECONDITION" in str(e), repr(e)
-    c.stop_channel(name=name).result(timeout=60)
-    c.delete_event(name=event.name)
-    c.delete_channel(name=name).result(timeout=60)
-    c.delete_input(name=input_name).result(timeout=60)
-    print(json.dumps({"workflow": "ok", "channel": name}))
-
-
 def timed(fn, n):
     samples = []
     for _ in range(n):
@@ -131,7 +102,7 @@ def getchannel():
         list(pool.map(lambda _: get(), range(n)))
     wall = time.perf_counter() - t0
     print(json.dumps({
-        "client": "python google-cloud-video-live-stream",
+        "client": f"python google-cloud-video-live-stream {ls.__version__} (grpcio {grpc.__version__})",
         "sequential_calls": n,
         "sequential_median_us": statistics.median(seq) * 1e6,
         "sequential_p90_us": statistics.quantiles(seq, n=10)[-1] * 1e6,
@@ -142,4 +113,4 @@ def getchannel():
 
 
 if __name__ == "__main__":
-    {"workflow": workflow, "getchannel": getchannel}[sys.argv[1] if len(sys.argv) > 1 else "workflow"]()
+    getchannel()

@@ -3,9 +3,9 @@
 use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::{BufMut, Bytes};
 use prost::Message;
 use tokio::time::Instant;
 use tonic::Status;
@@ -127,11 +127,13 @@ impl<'a, R: Rpc> IntoFuture for Call<'a, R> {
     }
 }
 
-/// What goes on the wire: the message itself when a single attempt is possible, or its
-/// encoding, shared by every attempt (a retry costs a reference count, not a deep clone).
+/// What goes on the wire: the message itself when a single attempt is possible, or the
+/// message shared by every attempt (a retry costs a reference count, not a deep clone),
+/// each attempt encoding it straight into tonic's buffer. Encoding once up front instead
+/// would cost every call an allocation and a copy, for the rare call that is retried.
 enum Payload<M> {
     Message(M),
-    Encoded(Bytes),
+    Shared(Arc<M>),
 }
 
 struct PayloadCodec<M, U>(PhantomData<fn(M) -> U>);
@@ -144,14 +146,10 @@ impl<M: Message + Send + Sync + 'static> Encoder for PayloadEncoder<M> {
 
     fn encode(&mut self, item: Payload<M>, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
         match item {
-            Payload::Message(message) => message
-                .encode(dst)
-                .map_err(|e| Status::internal(format!("encoding the request: {e}"))),
-            Payload::Encoded(bytes) => {
-                dst.put(bytes);
-                Ok(())
-            }
+            Payload::Message(message) => message.encode(dst),
+            Payload::Shared(message) => message.encode(dst),
         }
+        .map_err(|e| Status::internal(format!("encoding the request: {e}")))
     }
 }
 
@@ -219,11 +217,15 @@ impl Client {
             code = tracing::field::Empty,
             latency_us = tracing::field::Empty,
         );
+        // Latencies are measured only for a subscriber that records the spans.
+        let traced = !span.is_disabled();
         let start = Instant::now();
         let fail = |mut err: Error| {
-            span.record("attempts", err.attempts());
-            span.record("code", tracing::field::debug(err.code()));
-            span.record("latency_us", start.elapsed().as_micros() as u64);
+            if traced {
+                span.record("attempts", err.attempts());
+                span.record("code", tracing::field::debug(err.code()));
+                span.record("latency_us", start.elapsed().as_micros() as u64);
+            }
             err.set_method(method.name());
             err
         };
@@ -256,13 +258,17 @@ impl Client {
 
         let deadline = settings.timeout.map(|t| start + t);
         let retry_possible = settings.retry.attempt_limit() != Some(1);
-        let encoded = retry_possible.then(|| Bytes::from(request.encode_to_vec()));
-        let mut single = (!retry_possible).then_some(request);
+        let (shared, mut single) = if retry_possible {
+            (Some(Arc::new(request)), None)
+        } else {
+            (None, Some(request))
+        };
 
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            let attempt_start = Instant::now();
+            let remaining = deadline.map(|d| d.saturating_duration_since(attempt_start));
             if remaining == Some(Duration::ZERO) {
                 return Err(fail(deadline_error(settings.timeout, None, attempt - 1)));
             }
@@ -272,8 +278,8 @@ impl Client {
             };
             // A retryable request is shared by every attempt; a single-attempt request is
             // sent as is.
-            let payload = match (&encoded, single.take()) {
-                (Some(bytes), _) => Payload::Encoded(bytes.clone()),
+            let payload = match (&shared, single.take()) {
+                (Some(message), _) => Payload::Shared(Arc::clone(message)),
                 (None, Some(message)) => Payload::Message(message),
                 // Unreachable: without retries the loop ends after the first attempt.
                 (None, None) => {
@@ -289,7 +295,6 @@ impl Client {
                 code = tracing::field::Empty,
                 latency_us = tracing::field::Empty,
             );
-            let attempt_start = Instant::now();
             let mut grpc = self.grpc();
             let path = http::uri::PathAndQuery::from_static(method.path());
             let call = async move {
@@ -310,17 +315,21 @@ impl Client {
                 }),
                 None => call.await,
             };
-            let code = result
-                .as_ref()
-                .map_or_else(Status::code, |_| tonic::Code::Ok);
-            attempt_span.record("code", tracing::field::debug(code));
-            attempt_span.record("latency_us", attempt_start.elapsed().as_micros() as u64);
+            if traced {
+                let code = result
+                    .as_ref()
+                    .map_or_else(Status::code, |_| tonic::Code::Ok);
+                attempt_span.record("code", tracing::field::debug(code));
+                attempt_span.record("latency_us", attempt_start.elapsed().as_micros() as u64);
+            }
 
             let status = match result {
                 Ok(response) => {
-                    span.record("attempts", attempt);
-                    span.record("code", tracing::field::debug(tonic::Code::Ok));
-                    span.record("latency_us", start.elapsed().as_micros() as u64);
+                    if traced {
+                        span.record("attempts", attempt);
+                        span.record("code", tracing::field::debug(tonic::Code::Ok));
+                        span.record("latency_us", start.elapsed().as_micros() as u64);
+                    }
                     return Ok(response.into_inner());
                 }
                 Err(status) => status,

@@ -317,6 +317,29 @@ for_each_rpc!(services);
 mod tests {
     use super::*;
     use crate::v1::{Channel, UpdateChannelRequest};
+    use prost::{Message, Name};
+    use prost_reflect::{ReflectMessage, Value};
+
+    /// The string at a dotted field path of a request (`channel.name`), by reflection: what
+    /// [`ClientRpc::routing_value`] must agree with (tested for every RPC).
+    fn routing_value<M: Message + Name>(message: &M, path: &str) -> String {
+        let Ok(mut current) = crate::reflect::to_dynamic(message) else {
+            return String::new();
+        };
+        let mut parts = path.split('.').peekable();
+        while let Some(part) = parts.next() {
+            let Some(field) = current.descriptor().get_field_by_name(part) else {
+                return String::new();
+            };
+            let value = current.get_field(&field).into_owned();
+            match (value, parts.peek().is_some()) {
+                (Value::String(s), false) => return s,
+                (Value::Message(m), true) => current = m,
+                _ => return String::new(),
+            }
+        }
+        String::new()
+    }
 
     #[test]
     fn replay_keys_read_the_routing_field_directly() {
@@ -329,6 +352,41 @@ mod tests {
         };
         assert_eq!(req.routing_value(), "projects/p/locations/l/channels/c");
         assert_eq!(UpdateChannelRequest::default().routing_value(), "");
+    }
+
+    /// Sets the string at a dotted path (`channel.name`) of a dynamic message.
+    fn set_path(message: &mut prost_reflect::DynamicMessage, path: &str, value: &str) {
+        let (first, rest) = path
+            .split_once('.')
+            .map_or((path, None), |(f, r)| (f, Some(r)));
+        let field = message.descriptor().get_field_by_name(first).unwrap();
+        match rest {
+            None => message.set_field(&field, Value::String(value.to_owned())),
+            Some(rest) => {
+                let mut inner = message.get_field(&field).into_owned();
+                if let Value::Message(inner) = &mut inner {
+                    set_path(inner, rest, value);
+                }
+                message.set_field(&field, inner);
+            }
+        }
+    }
+
+    #[test]
+    fn replay_keys_read_the_routing_field_of_every_rpc() {
+        macro_rules! check {
+            ($( [ $svc:ident, $path:literal, $rpc:ident, $snake:ident, $req:ty, $resp:ty,
+                  $kind:ident { $($k:tt)* }, $routing:literal, $class:ident, $rid:tt, $id:literal,
+                  $doc:literal ] )*) => {$(
+                let mut dynamic =
+                    prost_reflect::DynamicMessage::new(crate::reflect::descriptor::<$req>().unwrap());
+                set_path(&mut dynamic, $routing, "projects/p/locations/l/x/y");
+                let req: $req = crate::reflect::from_dynamic(&dynamic).unwrap();
+                assert_eq!(ClientRpc::routing_value(&req), "projects/p/locations/l/x/y", stringify!($rpc));
+                assert_eq!(routing_value(&req, $routing), ClientRpc::routing_value(&req), stringify!($rpc));
+            )*};
+        }
+        for_each_rpc!(check);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::task::{Context, Poll};
 
 use http::HeaderValue;
-use http::header::USER_AGENT;
+use http::header::{Entry, HeaderName, USER_AGENT};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -42,8 +42,11 @@ pub(crate) fn user_agent(product: Option<&str>) -> String {
     }
 }
 
-const API_CLIENT_HEADER: &str = "x-goog-api-client";
-const USER_PROJECT_HEADER: &str = "x-goog-user-project";
+// Header names and the fixed value as constants: built at compile time, not parsed and
+// checked on every call.
+const API_CLIENT_HEADER: HeaderName = HeaderName::from_static("x-goog-api-client");
+const USER_PROJECT_HEADER: HeaderName = HeaderName::from_static("x-goog-user-project");
+const API_CLIENT_VALUE: HeaderValue = HeaderValue::from_static(API_CLIENT);
 
 /// A tower layer that adds the standard Google API headers to every request:
 ///
@@ -149,25 +152,26 @@ where
     }
 
     fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        // One lookup per header (`entry`), not a `get` and then an `insert`.
         let headers = request.headers_mut();
-        match headers.get(API_CLIENT_HEADER) {
-            None => {
-                headers.insert(API_CLIENT_HEADER, HeaderValue::from_static(API_CLIENT));
+        match headers.entry(API_CLIENT_HEADER) {
+            Entry::Vacant(entry) => {
+                entry.insert(API_CLIENT_VALUE);
             }
-            Some(existing) if !contains_token(existing, API_CLIENT) => {
-                let mut merged = existing.as_bytes().to_vec();
+            Entry::Occupied(mut entry) if !contains_token(entry.get(), API_CLIENT) => {
+                let mut merged = entry.get().as_bytes().to_vec();
                 merged.push(b' ');
                 merged.extend_from_slice(API_CLIENT.as_bytes());
                 if let Ok(value) = HeaderValue::from_bytes(&merged) {
-                    headers.insert(API_CLIENT_HEADER, value);
+                    entry.insert(value);
                 }
             }
-            Some(_) => {}
+            Entry::Occupied(_) => {}
         }
         if let Some(user_agent) = &self.layer.user_agent
-            && !headers.contains_key(USER_AGENT)
+            && let Entry::Vacant(entry) = headers.entry(USER_AGENT)
         {
-            headers.insert(USER_AGENT, user_agent.clone());
+            entry.insert(user_agent.clone());
         }
         if let Some(project) = &self.layer.quota_project {
             headers.insert(USER_PROJECT_HEADER, project.clone());
