@@ -27,7 +27,7 @@ use tokio::time::Instant;
 use crate::client::Client;
 use crate::error::Error;
 use crate::longrunning::{self, CancelOperationRequest, GetOperationRequest, operation};
-use crate::policy::PollingOptions;
+use crate::policy::{PollingOptions, saturating_add};
 use crate::v1::OperationMetadata;
 
 /// A long-running operation whose result is a `T` and whose metadata is an `M`.
@@ -171,7 +171,7 @@ where
     /// [`is_timeout`](Error::is_timeout), and the operation can still be waited for again
     /// or resumed by name.
     pub async fn wait(&mut self) -> Result<T, Error> {
-        let deadline = Instant::now() + self.polling.timeout;
+        let deadline = saturating_add(Instant::now(), self.polling.timeout);
         let mut polls = 0u32;
         loop {
             if let Some(result) = self.result() {
@@ -206,7 +206,7 @@ where
         T: Send + 'static,
         M: Send + 'static,
     {
-        let deadline = Instant::now() + self.polling.timeout;
+        let deadline = saturating_add(Instant::now(), self.polling.timeout);
         futures_util::stream::unfold(Some((self, 0u32)), move |state| async move {
             let (mut op, mut polls) = state?;
             if op.result().is_none() {
@@ -237,7 +237,7 @@ where
         }
         *polls += 1;
         let delay = self.polling.backoff.sleep_for(*polls);
-        if Instant::now() + delay > deadline {
+        if saturating_add(Instant::now(), delay) > deadline {
             return Err(Error::timeout(
                 format!(
                     "operation {} did not finish within {:?}; resume it by name",

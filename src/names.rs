@@ -55,10 +55,15 @@ pub trait ResourceName: std::fmt::Display + std::str::FromStr<Err = NameError> +
     const RESOURCE_TYPE: &'static str;
 }
 
-/// The pattern variables whose values are Live Stream resource IDs (the `*_id` fields of
-/// the Create requests), checked with [`validate_resource_id`].
-const RESOURCE_ID_VARIABLES: &[&str] =
-    &["input", "channel", "event", "clip", "dvr_session", "asset"];
+/// Whether the pattern variable's values are Live Stream resource IDs (the `*_id` fields
+/// of the Create requests), checked with [`validate_resource_id`]. A `match` compiles to a
+/// dispatch on the length, where a list would compare against every entry on every call.
+fn is_resource_id_variable(variable: &str) -> bool {
+    matches!(
+        variable,
+        "input" | "channel" | "event" | "clip" | "dvr_session" | "asset"
+    )
+}
 
 /// The longest segment we accept for variables that are not resource IDs.
 const MAX_SEGMENT_LEN: usize = 256;
@@ -167,7 +172,7 @@ pub fn validate_key(key: &str) -> Result<(), NameError> {
 /// Checks one variable's value: the resource-ID rule for Live Stream IDs, otherwise a
 /// non-empty segment without `/`, whitespace or control characters.
 fn check_segment(pattern: &str, variable: &str, value: &str) -> Result<(), NameError> {
-    if RESOURCE_ID_VARIABLES.contains(&variable) {
+    if is_resource_id_variable(variable) {
         return validate_resource_id(value).map_err(|e| {
             NameError::new(
                 value,

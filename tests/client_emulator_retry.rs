@@ -283,6 +283,54 @@ async fn a_retry_info_delay_from_the_emulator_wins_over_backoff() {
     assert_eq!(emu.call_count("GetInput").unwrap(), 2);
 }
 
+/// Durations too large to add to a clock reading (a caller's `Duration::MAX`, a server's
+/// absurd `RetryInfo` delay) mean "no bound in practice": never a panic.
+#[tokio::test(start_paused = true)]
+async fn absurd_durations_are_no_bound_rather_than_a_panic() {
+    let (emu, client) = in_process(LroTiming::Instant);
+    let created = create_input(&client, "in").await;
+    let got = client
+        .get_input(input("in"))
+        .with_timeout(Duration::MAX)
+        .with_attempt_timeout(Duration::MAX)
+        .await
+        .unwrap();
+    assert_eq!(got, created);
+    let sent = emu.requests("GetInput").unwrap()[0].timeout().unwrap();
+    assert!(sent > Duration::from_secs(86_400 * 365), "{sent:?}");
+
+    // A delay the 60 s deadline cannot wait for ends the call at once: by the default
+    // policy's time limit, or by the deadline under a policy without one.
+    let absurd =
+        FaultScript::codes([Code::Unavailable]).with_retry_delay(Duration::from_secs(u64::MAX / 2));
+    emu.inject_faults("GetInput", absurd.clone()).unwrap();
+    let start = Instant::now();
+    let err = client.get_input(input("in")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::RetriesExhausted, "{err:?}");
+    assert_eq!((err.attempts(), start.elapsed()), (1, Duration::ZERO));
+    emu.inject_faults("GetInput", absurd).unwrap();
+    let err = client
+        .get_input(input("in"))
+        .with_retry_policy(RetryCodes::new([Code::Unavailable]))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
+    assert_eq!((err.attempts(), start.elapsed()), (1, Duration::ZERO));
+
+    // And a polling bound of `Duration::MAX`.
+    emu.set_lro_timing(LroTiming::Delay(Duration::from_secs(5)));
+    let polling = livestream_grpc::policy::PollingOptions::default().with_timeout(Duration::MAX);
+    let operation = client
+        .create_input(create_input_request("in2"))
+        .await
+        .unwrap()
+        .with_polling_options(polling);
+    assert_eq!(
+        operation.until_done().await.unwrap().name,
+        input("in2").to_string()
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_lost_create_response_is_retried_with_the_same_request_id_and_creates_one_channel() {
     let (emu, client) = in_process(LroTiming::Instant);

@@ -16,8 +16,10 @@ use tracing::Instrument as _;
 use super::{Client, ListRpc, Rpc};
 use crate::error::Error;
 use crate::paging::{Items, Pager};
-use crate::policy::{CallOptions, ExponentialBackoff, NeverRetry, RetryPolicy, RetryState};
-use crate::transport::{ROUTING_HEADER, routing_header};
+use crate::policy::{
+    CallOptions, ExponentialBackoff, NeverRetry, RetryPolicy, RetryState, saturating_add,
+};
+use crate::transport::{grpc_timeout, routing_header, routing_key};
 
 /// One RPC call, ready to send: `.await` it (or call [`send`](Call::send)), after setting
 /// per-call options if you like. List calls can also be turned into a [`Pager`] or an
@@ -256,7 +258,7 @@ impl Client {
         }
         let routing = routing_header(method.routing_field(), request.routing_value());
 
-        let deadline = settings.timeout.map(|t| start + t);
+        let deadline = settings.timeout.map(|t| saturating_add(start, t));
         let retry_possible = settings.retry.attempt_limit() != Some(1);
         let (shared, mut single) = if retry_possible {
             (Some(Arc::new(request)), None)
@@ -267,7 +269,11 @@ impl Client {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let attempt_start = Instant::now();
+            // The first attempt starts with the call, so it sends the configured timeout
+            // itself: a `grpc-timeout` that is the same on every call can stay in the HPACK
+            // tables of both peers, where one that differs by microseconds per call is sent
+            // in full and takes a new table entry each time.
+            let attempt_start = if attempt == 1 { start } else { Instant::now() };
             let remaining = deadline.map(|d| d.saturating_duration_since(attempt_start));
             if remaining == Some(Duration::ZERO) {
                 return Err(fail(deadline_error(settings.timeout, None, attempt - 1)));
@@ -354,7 +360,7 @@ impl Client {
             err.set_attempts(attempt);
             // An attempt cut short by the overall deadline is the call's timeout.
             if err.code() == tonic::Code::DeadlineExceeded
-                && deadline.is_some_and(|d| Instant::now() + DEADLINE_SLACK >= d)
+                && deadline.is_some_and(|d| saturating_add(Instant::now(), DEADLINE_SLACK) >= d)
             {
                 return Err(fail(deadline_error(settings.timeout, Some(err), attempt)));
             }
@@ -375,7 +381,7 @@ impl Client {
                 };
                 return Err(fail(err));
             }
-            if deadline.is_some_and(|d| Instant::now() + delay >= d) {
+            if deadline.is_some_and(|d| saturating_add(Instant::now(), delay) >= d) {
                 return Err(fail(deadline_error(settings.timeout, Some(err), attempt)));
             }
             tracing::debug!(
@@ -401,7 +407,7 @@ fn attempt_request<R>(
 ) -> tonic::Request<Payload<R>> {
     let mut request = tonic::Request::new(payload);
     let metadata = request.metadata_mut();
-    metadata.insert(ROUTING_HEADER, routing.clone());
+    metadata.insert(routing_key(), routing.clone());
     for extra in settings.metadata.iter().flatten() {
         for kv in extra.iter() {
             if let tonic::metadata::KeyAndValueRef::Ascii(k, v) = kv
@@ -412,7 +418,7 @@ fn attempt_request<R>(
         }
     }
     if let Some(t) = timeout {
-        request.set_timeout(t);
+        grpc_timeout(request.metadata_mut(), t);
     }
     request
 }

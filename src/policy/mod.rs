@@ -68,6 +68,19 @@ pub use retry::{
 
 use crate::client::Method;
 
+/// `instant + duration`, or about 30 years from `instant` where that overflows (as tokio
+/// does for its timers): a `Duration::MAX` timeout from a caller, or a huge `RetryInfo`
+/// delay from a server, means "no bound in practice", never a panic.
+pub(crate) fn saturating_add(
+    instant: tokio::time::Instant,
+    duration: Duration,
+) -> tokio::time::Instant {
+    const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
+    instant
+        .checked_add(duration)
+        .unwrap_or_else(|| instant + FAR_FUTURE)
+}
+
 /// The default overall deadline of every call.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 

@@ -12,6 +12,7 @@
 //!   request, also usable with the raw stubs.
 
 mod auth;
+mod call_metadata;
 mod headers;
 
 use std::future::Future;
@@ -20,7 +21,6 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tonic::body::Body;
-use tonic::metadata::AsciiMetadataValue;
 use tonic::transport::Channel;
 use tower::util::BoxCloneSyncService;
 use tower_service::Service;
@@ -28,9 +28,10 @@ use tower_service::Service;
 pub use auth::AuthError;
 #[cfg(feature = "auth")]
 pub use auth::{AuthLayer, AuthService};
+pub use call_metadata::{ROUTING_HEADER, routing_header, with_routing_header};
+pub(crate) use call_metadata::{grpc_timeout, routing_key};
 pub use headers::{API_CLIENT, Headers, HeadersLayer, TONIC_VERSION, USER_AGENT_TOKEN};
 
-use crate::client::Rpc;
 use crate::error::Error;
 
 /// The production endpoint.
@@ -43,9 +44,6 @@ pub const EMULATOR_HOST_ENV: &str = "LIVESTREAM_EMULATOR_HOST";
 
 /// The OAuth scope the client asks for.
 pub const CLOUD_PLATFORM_SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
-
-/// The routing header.
-pub const ROUTING_HEADER: &str = "x-goog-request-params";
 
 /// A boxed error, as tower services return.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -89,59 +87,6 @@ pub(crate) fn box_service<S: TonicService>(service: S) -> BoxedService {
 }
 
 type BoxFuture = Pin<Box<dyn Future<Output = Result<http::Response<Body>, BoxError>> + Send>>;
-
-/// Characters escaped in routing header values: everything but unreserved characters and
-/// `/` (as the Python client's `urlencode(safe="/")`, except that a space is `%20`).
-const ROUTING_ESCAPES: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~')
-    .remove(b'/');
-
-/// The `x-goog-request-params` value for `field=value`, URL-encoded.
-///
-/// ```
-/// use livestream_grpc::transport::routing_header;
-/// let value = routing_header("channel.name", "projects/p/locations/l/channels/a b&c");
-/// assert_eq!(value.to_str()?, "channel.name=projects/p/locations/l/channels/a%20b%26c");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn routing_header(field: &str, value: &str) -> AsciiMetadataValue {
-    // Built in one allocation of the right size for the usual, escape-free value (no
-    // formatting machinery: this runs on every call).
-    let mut encoded = String::with_capacity(field.len() + 1 + value.len());
-    encoded.push_str(field);
-    encoded.push('=');
-    encoded.extend(percent_encoding::utf8_percent_encode(
-        value,
-        ROUTING_ESCAPES,
-    ));
-    // Only ASCII letters, digits and `-._~/%=` remain, all valid in a header value.
-    AsciiMetadataValue::try_from(encoded).unwrap_or_else(|_| AsciiMetadataValue::from_static(""))
-}
-
-/// Wraps `request` in a `tonic::Request` carrying its routing header, for the raw stubs.
-///
-/// ```
-/// use livestream_grpc::transport::with_routing_header;
-/// use livestream_grpc::v1::GetChannelRequest;
-///
-/// let request = with_routing_header(GetChannelRequest {
-///     name: "projects/p/locations/l/channels/c".into(),
-///     ..Default::default()
-/// });
-/// assert_eq!(
-///     request.metadata().get("x-goog-request-params").unwrap(),
-///     "name=projects/p/locations/l/channels/c"
-/// );
-/// ```
-pub fn with_routing_header<R: Rpc>(request: R) -> tonic::Request<R> {
-    let value = routing_header(R::METHOD.routing_field(), request.routing_value());
-    let mut request = tonic::Request::new(request);
-    request.metadata_mut().insert(ROUTING_HEADER, value);
-    request
-}
 
 /// Where the client connects, once explicit settings and the environment are resolved.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -321,20 +266,5 @@ mod tests {
             resolve_target(None, None),
             Target::Endpoint(DEFAULT_ENDPOINT.into())
         );
-    }
-
-    #[test]
-    fn routing_values_are_url_encoded_but_keep_slashes() {
-        assert_eq!(
-            routing_header("parent", "projects/p/locations/us-central1")
-                .to_str()
-                .unwrap(),
-            "parent=projects/p/locations/us-central1"
-        );
-        assert_eq!(
-            routing_header("name", "a+b&c=d é").to_str().unwrap(),
-            "name=a%2Bb%26c%3Dd%20%C3%A9"
-        );
-        assert_eq!(routing_header("parent", "").to_str().unwrap(), "parent=");
     }
 }
