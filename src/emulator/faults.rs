@@ -384,7 +384,7 @@ impl Controls {
     pub(crate) fn on_call(
         &self,
         index: usize,
-        metadata: &MetadataMap,
+        metadata: MetadataMap,
         request_id: Option<&str>,
         log_limit: usize,
     ) -> Injected {
@@ -402,7 +402,7 @@ impl Controls {
             }
             m.log.push_back(RecordedRequest {
                 method: name.to_owned(),
-                metadata: metadata.clone(),
+                metadata,
                 request_id: request_id.filter(|r| !r.is_empty()).map(str::to_owned),
             });
         }

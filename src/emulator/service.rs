@@ -3,6 +3,7 @@
 //! injected latency and faults, handles `request_id`, then runs the method's synchronous
 //! logic on the state under one lock (never held across an `.await`).
 
+use std::mem::take;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -95,11 +96,12 @@ const DEADLINE_MARGIN: Duration = Duration::from_secs(1);
 impl Service {
     /// Counts and records the call, then applies the method's latency and faults: an error
     /// answers the call now; `Ok(Some(fault))` answers it with `fault` once handled (a lost
-    /// response).
+    /// response). The request log keeps `metadata`, taken from the request (nothing reads
+    /// it after this) rather than cloned on every call.
     async fn enter(
         &self,
         rpc: Rpc,
-        metadata: &MetadataMap,
+        metadata: MetadataMap,
         request_id: Option<&str>,
     ) -> Result<Option<Status>, Status> {
         let (limit, rates) = self.shared.config(|c| (c.request_log_limit, c.rate_limits));
@@ -243,27 +245,31 @@ fn answer<T>(lost: Option<Status>, result: Result<T, Status>) -> Result<Response
 /// Expands one handler body per RPC, by retry class and request_id presence.
 macro_rules! handler {
     ($self:ident, $request:ident, WaitOperation, wait_operation, $class:ident, $rid:tt) => {{
-        let lost = $self
-            .enter(Rpc::WaitOperation, $request.metadata(), None)
-            .await?;
         let deadline = grpc_timeout($request.metadata());
+        let lost = $self
+            .enter(Rpc::WaitOperation, take($request.metadata_mut()), None)
+            .await?;
         answer(
             lost,
             $self.wait_operation($request.into_inner(), deadline).await,
         )
     }};
     ($self:ident, $request:ident, $rpc:ident, $snake:ident, read, false) => {{
-        let lost = $self.enter(Rpc::$rpc, $request.metadata(), None).await?;
+        let lost = $self
+            .enter(Rpc::$rpc, take($request.metadata_mut()), None)
+            .await?;
         answer(lost, $self.read($request.into_inner(), State::$snake))
     }};
     ($self:ident, $request:ident, $rpc:ident, $snake:ident, write, false) => {{
-        let lost = $self.enter(Rpc::$rpc, $request.metadata(), None).await?;
+        let lost = $self
+            .enter(Rpc::$rpc, take($request.metadata_mut()), None)
+            .await?;
         answer(lost, $self.write($request.into_inner(), State::$snake))
     }};
     ($self:ident, $request:ident, $rpc:ident, $snake:ident, write, true) => {{
         let request_id = $request.get_ref().request_id.clone();
         let lost = $self
-            .enter(Rpc::$rpc, $request.metadata(), Some(&request_id))
+            .enter(Rpc::$rpc, take($request.metadata_mut()), Some(&request_id))
             .await?;
         answer(
             lost,
@@ -277,7 +283,7 @@ macro_rules! impl_service {
         #[tonic::async_trait]
         impl $tr for Service {
             $(
-                async fn $snake(&self, request: Request<$req>) -> Result<Response<$resp>, Status> {
+                async fn $snake(&self, mut request: Request<$req>) -> Result<Response<$resp>, Status> {
                     handler!(self, request, $rpc, $snake, $class, $rid)
                 }
             )*
