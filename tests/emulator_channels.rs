@@ -67,13 +67,11 @@ async fn srt_input_uri_uses_a_stream_id() {
     let op = env
         .ls
         .create_input(CreateInputRequest {
-            parent: LOC.into(),
-            input_id: "srt".into(),
             input: Some(Input {
                 r#type: input::Type::SrtPush as i32,
                 ..Default::default()
             }),
-            ..Default::default()
+            ..create_input_request("srt")
         })
         .await
         .unwrap()

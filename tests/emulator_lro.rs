@@ -174,13 +174,11 @@ async fn cancel_rolls_back_the_pending_change_and_ends_cancelled() {
     let op = env
         .ls
         .create_input(CreateInputRequest {
-            parent: LOC.into(),
-            input_id: "in2".into(),
             input: Some(Input {
                 r#type: input::Type::SrtPush as i32,
                 ..Default::default()
             }),
-            ..Default::default()
+            ..create_input_request("in2")
         })
         .await
         .unwrap()

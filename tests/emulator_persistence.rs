@@ -28,15 +28,7 @@ async fn state_survives_a_restart() {
     let emu = start_in(dir.path()).await;
     let mut env_ls = LivestreamServiceClient::new(emu.channel());
     let op = env_ls
-        .create_input(CreateInputRequest {
-            parent: LOC.into(),
-            input_id: "in".into(),
-            input: Some(Input {
-                r#type: input::Type::RtmpPush as i32,
-                ..Default::default()
-            }),
-            ..Default::default()
-        })
+        .create_input(create_input_request("in"))
         .await
         .unwrap()
         .into_inner();

@@ -86,12 +86,7 @@ proptest! {
         rt.block_on(async {
             let emu = Emulator::builder().build();
             let mut ls = LivestreamServiceClient::new(emu.service());
-            let result = ls.create_input(CreateInputRequest {
-                parent: LOC.into(),
-                input_id: id.clone(),
-                input: Some(Input { r#type: input::Type::RtmpPush as i32, ..Default::default() }),
-                ..Default::default()
-            }).await;
+            let result = ls.create_input(create_input_request(&id)).await;
             match result {
                 Ok(_) => prop_assert!(id_matches_rule(&id), "accepted {id:?}"),
                 Err(e) => {

@@ -587,15 +587,7 @@ async fn allocation_quotas_for_inputs_and_assets() {
     }
     let err = env
         .ls
-        .create_input(CreateInputRequest {
-            parent: LOC.into(),
-            input_id: "in20".into(),
-            input: Some(Input {
-                r#type: input::Type::RtmpPush as i32,
-                ..Default::default()
-            }),
-            ..Default::default()
-        })
+        .create_input(create_input_request("in20"))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::ResourceExhausted);

@@ -622,15 +622,7 @@ async fn sharp_edge_15_start_and_first_create_are_slow_and_controllable() {
     .await;
     let op = env
         .ls
-        .create_input(CreateInputRequest {
-            parent: LOC.into(),
-            input_id: "in".into(),
-            input: Some(Input {
-                r#type: input::Type::RtmpPush as i32,
-                ..Default::default()
-            }),
-            ..Default::default()
-        })
+        .create_input(create_input_request("in"))
         .await
         .unwrap()
         .into_inner();
