@@ -19,7 +19,7 @@ use crate::paging::{Items, Pager};
 use crate::policy::{
     CallOptions, ExponentialBackoff, NeverRetry, RetryPolicy, RetryState, saturating_add,
 };
-use crate::transport::{grpc_timeout, routing_header, routing_key};
+use crate::transport::{routing_header, routing_key, set_grpc_timeout};
 
 /// One RPC call, ready to send: `.await` it (or call [`send`](Call::send)), after setting
 /// per-call options if you like. List calls can also be turned into a [`Pager`] or an
@@ -418,7 +418,7 @@ fn attempt_request<R>(
         }
     }
     if let Some(t) = timeout {
-        grpc_timeout(request.metadata_mut(), t);
+        set_grpc_timeout(request.metadata_mut(), t);
     }
     request
 }

@@ -19,6 +19,7 @@ use tonic_types::{ErrorDetails, StatusExt};
 use super::config::RateLimits;
 use super::lock;
 use super::methods::RPCS;
+use crate::transport::grpc_timeout;
 
 /// One injected error: a status code, an optional message, an optional
 /// `google.rpc.RetryInfo` delay, and when it strikes: before the call is handled (the
@@ -268,27 +269,6 @@ struct MethodControls {
     log: VecDeque<RecordedRequest>,
 }
 
-/// The deadline a caller sent in `grpc-timeout`: at most 8 digits and a unit (`H`, `M`,
-/// `S`, `m`, `u`, `n`), as the gRPC protocol defines it.
-pub(crate) fn grpc_timeout(metadata: &MetadataMap) -> Option<Duration> {
-    let value = metadata.get("grpc-timeout")?.to_str().ok()?;
-    let split = value.len().checked_sub(1)?;
-    let (digits, unit) = value.split_at(split);
-    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let n: u64 = digits.parse().ok()?;
-    Some(match unit {
-        "H" => Duration::from_secs(n * 3600),
-        "M" => Duration::from_secs(n * 60),
-        "S" => Duration::from_secs(n),
-        "m" => Duration::from_millis(n),
-        "u" => Duration::from_micros(n),
-        "n" => Duration::from_nanos(n),
-        _ => return None,
-    })
-}
-
 /// What one call meets: added latency, and an injected fault answered before handling the
 /// call or in place of its response.
 #[derive(Debug, Default)]
@@ -475,29 +455,5 @@ impl Controls {
         for m in methods.iter_mut() {
             *m = MethodControls::default();
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn grpc_timeouts_parse_every_unit_and_reject_the_rest() {
-        let parse = |value: &'static str| {
-            let mut metadata = MetadataMap::new();
-            metadata.insert("grpc-timeout", value.parse().unwrap());
-            grpc_timeout(&metadata)
-        };
-        assert_eq!(parse("2H"), Some(Duration::from_secs(7200)));
-        assert_eq!(parse("3M"), Some(Duration::from_secs(180)));
-        assert_eq!(parse("60S"), Some(Duration::from_secs(60)));
-        assert_eq!(parse("250m"), Some(Duration::from_millis(250)));
-        assert_eq!(parse("59999999u"), Some(Duration::from_micros(59_999_999)));
-        assert_eq!(parse("5n"), Some(Duration::from_nanos(5)));
-        for bad in ["", "S", "123456789S", "1x", "-1S", "1.5S"] {
-            assert_eq!(parse(bad), None, "{bad:?}");
-        }
-        assert_eq!(grpc_timeout(&MetadataMap::new()), None);
     }
 }

@@ -12,11 +12,11 @@ use tonic::{Request, Response, Status};
 
 use super::Shared;
 use super::errors;
-use super::faults::grpc_timeout;
 use super::methods::Rpc;
 use super::store::{Saved, State, duration_of};
 use crate::client::Rpc as ClientRpc;
 use crate::longrunning::{Operation, WaitOperationRequest};
+use crate::transport::grpc_timeout;
 use crate::v1::Event;
 
 /// The emulated API, shared by the three generated servers.

@@ -1,12 +1,13 @@
 //! The per-call headers the client sets on each attempt: the routing header and
-//! `grpc-timeout`. They are built on every call, so they avoid the formatting machinery,
-//! runtime header-name validation and, for the usual values, allocation.
+//! `grpc-timeout` (whose parser, for the emulator, sits beside its writer). They are built
+//! on every call, so they avoid the formatting machinery, runtime header-name validation
+//! and, for the usual values, allocation.
 
 use std::cell::RefCell;
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue};
+use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue, MetadataMap};
 
 use crate::client::Rpc;
 
@@ -88,8 +89,30 @@ pub fn with_routing_header<R: Rpc>(request: R) -> tonic::Request<R> {
 
 /// Sets `grpc-timeout` to `timeout`, with the value `tonic::Request::set_timeout` would
 /// send; beyond 99,999,999 hours, where that one panics, with that many hours.
-pub(crate) fn grpc_timeout(metadata: &mut tonic::metadata::MetadataMap, timeout: Duration) {
+pub(crate) fn set_grpc_timeout(metadata: &mut MetadataMap, timeout: Duration) {
     metadata.insert(&*GRPC_TIMEOUT_KEY, grpc_timeout_value(timeout));
+}
+
+/// The deadline a caller sent in `grpc-timeout`: at most 8 digits and a unit (`H`, `M`,
+/// `S`, `m`, `u`, `n`), as the gRPC protocol defines it.
+#[cfg(feature = "emulator")]
+pub(crate) fn grpc_timeout(metadata: &MetadataMap) -> Option<Duration> {
+    let value = metadata.get(&*GRPC_TIMEOUT_KEY)?.to_str().ok()?;
+    let split = value.len().checked_sub(1)?;
+    let (digits, unit) = value.split_at(split);
+    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n * 3600),
+        "M" => Duration::from_secs(n * 60),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
 }
 
 thread_local! {
@@ -192,8 +215,8 @@ mod tests {
         // Twice over, so that the cached values are checked too.
         durations.extend(durations.clone());
         for d in durations {
-            let mut ours = tonic::metadata::MetadataMap::new();
-            grpc_timeout(&mut ours, d);
+            let mut ours = MetadataMap::new();
+            set_grpc_timeout(&mut ours, d);
             let mut theirs = tonic::Request::new(());
             theirs.set_timeout(d);
             assert_eq!(
@@ -206,8 +229,51 @@ mod tests {
 
     #[test]
     fn absurd_timeouts_are_capped_not_a_panic() {
-        let mut metadata = tonic::metadata::MetadataMap::new();
-        grpc_timeout(&mut metadata, Duration::MAX);
+        let mut metadata = MetadataMap::new();
+        set_grpc_timeout(&mut metadata, Duration::MAX);
         assert_eq!(metadata.get("grpc-timeout").unwrap(), "99999999H");
+    }
+
+    #[test]
+    #[cfg(feature = "emulator")]
+    fn grpc_timeouts_parse_every_unit_and_reject_the_rest() {
+        let parse = |value: &'static str| {
+            let mut metadata = MetadataMap::new();
+            metadata.insert("grpc-timeout", value.parse().unwrap());
+            grpc_timeout(&metadata)
+        };
+        assert_eq!(parse("2H"), Some(Duration::from_secs(7200)));
+        assert_eq!(parse("3M"), Some(Duration::from_secs(180)));
+        assert_eq!(parse("60S"), Some(Duration::from_secs(60)));
+        assert_eq!(parse("250m"), Some(Duration::from_millis(250)));
+        assert_eq!(parse("59999999u"), Some(Duration::from_micros(59_999_999)));
+        assert_eq!(parse("5n"), Some(Duration::from_nanos(5)));
+        for bad in ["", "S", "123456789S", "1x", "-1S", "1.5S"] {
+            assert_eq!(parse(bad), None, "{bad:?}");
+        }
+        assert_eq!(grpc_timeout(&MetadataMap::new()), None);
+    }
+
+    #[test]
+    #[cfg(feature = "emulator")]
+    fn what_the_client_sends_the_emulator_reads_back_to_the_unit() {
+        for d in [
+            Duration::from_nanos(7),
+            Duration::from_millis(500),
+            Duration::from_secs(60),
+            Duration::from_secs(60) - Duration::from_nanos(1),
+            Duration::from_secs(100_000),
+        ] {
+            let mut metadata = MetadataMap::new();
+            set_grpc_timeout(&mut metadata, d);
+            let read = grpc_timeout(&metadata).unwrap();
+            let unit = match metadata.get("grpc-timeout").unwrap().to_str().unwrap() {
+                v if v.ends_with('n') => Duration::from_nanos(1),
+                v if v.ends_with('u') => Duration::from_micros(1),
+                v if v.ends_with('m') => Duration::from_millis(1),
+                _ => Duration::from_secs(1),
+            };
+            assert!(read <= d && d - read < unit, "{d:?} read back as {read:?}");
+        }
     }
 }

@@ -28,8 +28,10 @@ use tower_service::Service;
 pub use auth::AuthError;
 #[cfg(feature = "auth")]
 pub use auth::{AuthLayer, AuthService};
+#[cfg(feature = "emulator")]
+pub(crate) use call_metadata::grpc_timeout;
 pub use call_metadata::{ROUTING_HEADER, routing_header, with_routing_header};
-pub(crate) use call_metadata::{grpc_timeout, routing_key};
+pub(crate) use call_metadata::{routing_key, set_grpc_timeout};
 pub use headers::{API_CLIENT, Headers, HeadersLayer, TONIC_VERSION, USER_AGENT_TOKEN};
 
 use crate::error::Error;
