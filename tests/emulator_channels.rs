@@ -152,12 +152,7 @@ async fn name_in_body_is_ignored_on_create() {
     body.streaming_state = StreamingState::Streaming as i32;
     let op = env
         .ls
-        .create_channel(CreateChannelRequest {
-            parent: LOC.into(),
-            channel_id: "mine".into(),
-            channel: Some(body),
-            ..Default::default()
-        })
+        .create_channel(create_channel_request("mine", body))
         .await
         .unwrap()
         .into_inner();

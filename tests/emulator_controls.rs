@@ -273,12 +273,7 @@ async fn simulated_encoder_drives_channel_and_distributions() {
     env.create_input("in").await;
     let body = with_distribution(channel_body(Some("in")));
     env.ls
-        .create_channel(CreateChannelRequest {
-            parent: LOC.into(),
-            channel_id: "ch".into(),
-            channel: Some(body),
-            ..Default::default()
-        })
+        .create_channel(create_channel_request("ch", body))
         .await
         .unwrap();
     let dist = |c: &Channel| c.distributions[0].state();
@@ -497,12 +492,7 @@ async fn in_process_mode_serves_every_service_without_a_socket() {
     let emu = Emulator::builder().build();
     let mut ls = LivestreamServiceClient::new(emu.service());
     let op = ls
-        .create_channel(CreateChannelRequest {
-            parent: LOC.into(),
-            channel_id: "ch".into(),
-            channel: Some(channel_body(None)),
-            ..Default::default()
-        })
+        .create_channel(create_channel_request("ch", channel_body(None)))
         .await
         .unwrap()
         .into_inner();
@@ -528,15 +518,10 @@ async fn two_concurrent_creates_of_one_id_one_wins() {
             let mut ls = env.ls.clone();
             let id = id.clone();
             tokio::spawn(async move {
-                ls.create_channel(CreateChannelRequest {
-                    parent: LOC.into(),
-                    channel_id: id,
-                    channel: Some(channel_body(None)),
-                    ..Default::default()
-                })
-                .await
-                .map(|_| ())
-                .map_err(|e| e.code())
+                ls.create_channel(create_channel_request(&id, channel_body(None)))
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.code())
             })
         });
         let mut results = Vec::new();

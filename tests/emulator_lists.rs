@@ -29,12 +29,10 @@ async fn paging_through_2500_channels_returns_each_once_in_order() {
         let mut ls = env.ls.clone();
         tasks.push(tokio::spawn(async move {
             for i in (worker..2500).step_by(8) {
-                ls.create_channel(CreateChannelRequest {
-                    parent: LOC.into(),
-                    channel_id: format!("ch-{i:05}"),
-                    channel: Some(channel_body(None)),
-                    ..Default::default()
-                })
+                ls.create_channel(create_channel_request(
+                    &format!("ch-{i:05}"),
+                    channel_body(None),
+                ))
                 .await
                 .expect("create");
             }
@@ -368,12 +366,7 @@ async fn three_channels(env: &mut Env) {
         let mut body = channel_body(Some("in"));
         body.labels.insert("color".into(), label.into());
         env.ls
-            .create_channel(CreateChannelRequest {
-                parent: LOC.into(),
-                channel_id: id.into(),
-                channel: Some(body),
-                ..Default::default()
-            })
+            .create_channel(create_channel_request(id, body))
             .await
             .unwrap();
     }

@@ -34,12 +34,7 @@ async fn instant_operation_is_done_with_metadata_and_typed_response() {
     env.create_input("in").await;
     let op = env
         .ls
-        .create_channel(CreateChannelRequest {
-            parent: LOC.into(),
-            channel_id: "ch".into(),
-            channel: Some(channel_body(Some("in"))),
-            ..Default::default()
-        })
+        .create_channel(create_channel_request("ch", channel_body(Some("in"))))
         .await
         .unwrap()
         .into_inner();
@@ -111,12 +106,7 @@ async fn manual_operations_complete_on_request() {
     let mut env = start_with(manual()).await;
     let op = env
         .ls
-        .create_channel(CreateChannelRequest {
-            parent: LOC.into(),
-            channel_id: "ch".into(),
-            channel: Some(channel_body(None)),
-            ..Default::default()
-        })
+        .create_channel(create_channel_request("ch", channel_body(None)))
         .await
         .unwrap()
         .into_inner();
@@ -225,12 +215,7 @@ async fn delete_operation_forgets_the_record_but_not_the_work() {
     let mut env = start_with(manual()).await;
     let op = env
         .ls
-        .create_channel(CreateChannelRequest {
-            parent: LOC.into(),
-            channel_id: "ch".into(),
-            channel: Some(channel_body(None)),
-            ..Default::default()
-        })
+        .create_channel(create_channel_request("ch", channel_body(None)))
         .await
         .unwrap()
         .into_inner();
@@ -404,12 +389,7 @@ async fn wait_operation_blocks_until_done_on_paused_time() {
     })
     .await;
     let op = ls
-        .create_channel(CreateChannelRequest {
-            parent: LOC.into(),
-            channel_id: "ch".into(),
-            channel: Some(channel_body(None)),
-            ..Default::default()
-        })
+        .create_channel(create_channel_request("ch", channel_body(None)))
         .await
         .unwrap()
         .into_inner();
@@ -435,12 +415,7 @@ async fn wait_operation_blocks_until_done_on_paused_time() {
 async fn wait_operation_returns_the_pending_operation_at_its_timeout() {
     let (emu, mut ls, mut ops) = in_process(manual()).await;
     let op = ls
-        .create_channel(CreateChannelRequest {
-            parent: LOC.into(),
-            channel_id: "ch".into(),
-            channel: Some(channel_body(None)),
-            ..Default::default()
-        })
+        .create_channel(create_channel_request("ch", channel_body(None)))
         .await
         .unwrap()
         .into_inner();
@@ -476,12 +451,7 @@ async fn wait_operation_returns_the_pending_operation_at_its_timeout() {
 async fn wait_operation_answers_before_the_callers_deadline() {
     let (_emu, mut ls, mut ops) = in_process(manual()).await;
     let op = ls
-        .create_channel(CreateChannelRequest {
-            parent: LOC.into(),
-            channel_id: "ch".into(),
-            channel: Some(channel_body(None)),
-            ..Default::default()
-        })
+        .create_channel(create_channel_request("ch", channel_body(None)))
         .await
         .unwrap()
         .into_inner();

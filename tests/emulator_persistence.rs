@@ -34,12 +34,7 @@ async fn state_survives_a_restart() {
         .into_inner();
     let input: Input = response(&op);
     env_ls
-        .create_channel(CreateChannelRequest {
-            parent: LOC.into(),
-            channel_id: "ch".into(),
-            channel: Some(channel_body(Some("in"))),
-            ..Default::default()
-        })
+        .create_channel(create_channel_request("ch", channel_body(Some("in"))))
         .await
         .unwrap();
     env_ls
@@ -119,14 +114,9 @@ async fn state_is_saved_in_the_background_without_a_shutdown() {
     let dir = tempfile::tempdir().unwrap();
     let emu = start_in(dir.path()).await;
     let mut ls = LivestreamServiceClient::new(emu.channel());
-    ls.create_channel(CreateChannelRequest {
-        parent: LOC.into(),
-        channel_id: "ch".into(),
-        channel: Some(channel_body(None)),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    ls.create_channel(create_channel_request("ch", channel_body(None)))
+        .await
+        .unwrap();
     // The housekeeping task saves within a second of a change; poll for the file rather
     // than sleeping a fixed time.
     let file = dir.path().join("state.pb");
@@ -220,14 +210,9 @@ mod binary {
         let mut ls = LivestreamServiceClient::connect(format!("http://{address}"))
             .await
             .unwrap();
-        ls.create_channel(CreateChannelRequest {
-            parent: LOC.into(),
-            channel_id: "ch".into(),
-            channel: Some(channel_body(None)),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+        ls.create_channel(create_channel_request("ch", channel_body(None)))
+            .await
+            .unwrap();
         drop(ls);
         // Blocking waits belong off the runtime that drives the client connections.
         tokio::task::spawn_blocking(move || terminate(child))

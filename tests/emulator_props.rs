@@ -69,12 +69,7 @@ proptest! {
                 prop_assert!(matches!(e.code(), Code::InvalidArgument | Code::NotFound), "{e:?}");
             }
             // The server still works afterwards.
-            let ok = ls.create_channel(CreateChannelRequest {
-                parent: LOC.into(),
-                channel_id: "after".into(),
-                channel: Some(channel_body(None)),
-                ..Default::default()
-            }).await;
+            let ok = ls.create_channel(create_channel_request("after", channel_body(None))).await;
             prop_assert!(ok.is_ok());
             Ok(())
         })?;
@@ -136,12 +131,7 @@ proptest! {
             if let Err(e) = &input {
                 prop_assert_eq!(e.code(), Code::InvalidArgument);
             }
-            ls.create_channel(CreateChannelRequest {
-                parent: LOC.into(),
-                channel_id: "ch".into(),
-                channel: Some(channel_body(None)),
-                ..Default::default()
-            }).await.unwrap();
+            ls.create_channel(create_channel_request("ch", channel_body(None))).await.unwrap();
             ls.start_channel(StartChannelRequest { name: channel_name("ch"), ..Default::default() }).await.unwrap();
             let time = prost_types::Timestamp { seconds, nanos };
             let duration = prost_types::Duration { seconds, nanos };

@@ -209,12 +209,7 @@ async fn return_to_program_stops_running_events_and_input_switch_changes_the_act
         ..Default::default()
     });
     env.ls
-        .create_channel(CreateChannelRequest {
-            parent: LOC.into(),
-            channel_id: "ch".into(),
-            channel: Some(body),
-            ..Default::default()
-        })
+        .create_channel(create_channel_request("ch", body))
         .await
         .unwrap();
     env.start_channel("ch").await;
@@ -630,15 +625,7 @@ async fn request_level_errors_name_the_field() {
             },
             "parent",
         ),
-        (
-            CreateChannelRequest {
-                parent: LOC.into(),
-                channel_id: String::new(),
-                channel: Some(channel_body(None)),
-                ..Default::default()
-            },
-            "channel_id",
-        ),
+        (create_channel_request("", channel_body(None)), "channel_id"),
         (
             CreateChannelRequest {
                 parent: LOC.into(),

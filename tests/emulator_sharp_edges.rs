@@ -440,12 +440,7 @@ async fn sharp_edge_11_assets_in_use_cannot_be_deleted() {
         ..Default::default()
     }];
     env.ls
-        .create_channel(CreateChannelRequest {
-            parent: LOC.into(),
-            channel_id: "ch".into(),
-            channel: Some(body),
-            ..Default::default()
-        })
+        .create_channel(create_channel_request("ch", body))
         .await
         .unwrap();
     let delete = DeleteAssetRequest {
@@ -595,12 +590,7 @@ async fn sharp_edge_14_id_regex_is_lower_case_only() {
     for bad in ["My-Channel", "my_channel", "-x", "x-", "", &"a".repeat(64)] {
         let err = env
             .ls
-            .create_channel(CreateChannelRequest {
-                parent: LOC.into(),
-                channel_id: bad.into(),
-                channel: Some(channel_body(None)),
-                ..Default::default()
-            })
+            .create_channel(create_channel_request(bad, channel_body(None)))
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::InvalidArgument, "{bad:?}");

@@ -170,6 +170,16 @@ pub fn create_input_request(id: &str) -> CreateInputRequest {
     }
 }
 
+/// A CreateChannel request for channel `id` in [`LOC`] with `body`.
+pub fn create_channel_request(id: &str, body: Channel) -> CreateChannelRequest {
+    CreateChannelRequest {
+        parent: LOC.into(),
+        channel_id: id.into(),
+        channel: Some(body),
+        ..Default::default()
+    }
+}
+
 /// A CreateAsset request for the image `gs://my-bucket/{id}.png` in [`LOC`].
 pub fn create_asset_request(id: &str) -> CreateAssetRequest {
     CreateAssetRequest {
@@ -222,12 +232,7 @@ impl Env {
     pub async fn create_channel(&mut self, id: &str, input: Option<&str>) -> Channel {
         let op = self
             .ls
-            .create_channel(CreateChannelRequest {
-                parent: LOC.into(),
-                channel_id: id.into(),
-                channel: Some(channel_body(input)),
-                ..Default::default()
-            })
+            .create_channel(create_channel_request(id, channel_body(input)))
             .await
             .expect("create channel")
             .into_inner();
