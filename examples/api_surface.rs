@@ -6,17 +6,22 @@
 //! cargo run --example api_surface
 //! ```
 
+use livestream_grpc::methods::Request;
+
 macro_rules! print_rpcs {
-    ($( [ $svc:ident, $path:literal, $rpc:ident, $method:ident, $req:ty, $resp:ty, $kind:ident { $($k:tt)* },
-          $routing:literal, $retry:ident, $rid:literal, $id:literal, $doc:literal ] )*) => {{
-        println!("{:<18} {:<20} {:<14} {:<26} {:<6} {}", "service", "rpc", "routing", "kind", "retry", "request_id");
+    ($( [ service: $svc:ident, rpc: $rpc:ident, method: $method:ident, request: $req:ty,
+          response: $resp:ty, access: $access:ident, request_id: $rid:tt, kind: $kind:ident { $($k:tt)* }
+          $($more:tt)* ] )*) => {{
+        println!("{:<18} {:<20} {:<14} {:<26} {:<16} {}", "service", "rpc", "routing", "kind", "retry", "request_id");
         let mut count = 0;
         $(
             count += 1;
             let kind = print_rpcs!(@kind $kind { $($k)* });
+            let method = <$req as Request>::METHOD;
             println!(
-                "{:<18} {:<20} {:<14} {:<26} {:<6} {}",
-                stringify!($svc), stringify!($rpc), $routing, kind.trim(), stringify!($retry), $rid
+                "{:<18} {:<20} {:<14} {:<26} {:<16} {}",
+                method.service(), method.name(), method.routing_field(), kind.trim(),
+                format!("{:?}", method.retry_class()), method.has_request_id()
             );
         )*
         count

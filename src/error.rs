@@ -341,14 +341,59 @@ impl Error {
     }
 }
 
+/// The credentials could not produce authentication headers. The request was not sent.
+///
+/// [`AuthLayer`](crate::transport::AuthLayer) (feature `auth`) fails a request with a `tonic::Status` (`UNAUTHENTICATED`, or `UNAVAILABLE`
+/// when the failure is transient) whose source is this error; the client turns it into an
+/// [`ErrorKind::Auth`](crate::ErrorKind::Auth) error. It holds the credentials' error
+/// message, never a token.
+#[derive(Clone, Debug)]
+pub struct AuthError {
+    message: String,
+    transient: bool,
+}
+
+impl AuthError {
+    /// An auth failure; `transient` when retrying may help (a token endpoint that is down).
+    pub fn new(message: impl Into<String>, transient: bool) -> Self {
+        AuthError {
+            message: message.into(),
+            transient,
+        }
+    }
+
+    /// Whether retrying may help.
+    pub fn is_transient(&self) -> bool {
+        self.transient
+    }
+
+    /// The status the layer fails the request with (its source is this error).
+    pub fn into_status(self) -> tonic::Status {
+        let code = if self.transient {
+            tonic::Code::Unavailable
+        } else {
+            tonic::Code::Unauthenticated
+        };
+        let mut status = tonic::Status::new(code, format!("credentials: {}", self.message));
+        status.set_source(std::sync::Arc::new(self));
+        status
+    }
+}
+
+impl std::fmt::Display for AuthError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "credentials failed: {}", self.message)
+    }
+}
+
+impl std::error::Error for AuthError {}
+
 /// Classifies a tonic status: auth failures (our [`AuthError`] in the source chain) and
 /// connection failures (`tonic::ConnectError`) were never sent.
-///
-/// [`AuthError`]: crate::transport::AuthError
 fn classify(status: &Status) -> (ErrorKind, bool) {
     let mut source = std::error::Error::source(status);
     while let Some(err) = source {
-        if err.is::<crate::transport::AuthError>() {
+        if err.is::<AuthError>() {
             return (ErrorKind::Auth, false);
         }
         if err.is::<tonic::ConnectError>() {

@@ -18,6 +18,9 @@
 //!
 //! Server stubs (`*_server` modules) are behind the default-on `server` feature.
 //!
+//! [`methods`] is the API table every layer reads: a [`Method`] per RPC, with what the protos
+//! say about it, and the request traits.
+//!
 //! On top of the stubs, [`Client`] calls all 41 RPCs with typed resource names
 //! ([`names`]), routing and API headers, retry and timeout policies ([`policy`]), automatic
 //! `request_id`s, long-running operation pollers ([`Operation`]), pagers ([`Pager`]),
@@ -44,10 +47,10 @@
 #[rustfmt::skip]
 mod generated;
 
-// `for_each_rpc!`, `for_each_resource_pattern!` and `rpc_binding!`: the API surface read off
-// the proto annotations by build.rs (hidden: an implementation aid, not a stable interface).
-// Included before the modules so that they can use the macros by name.
-include!(concat!(env!("OUT_DIR"), "/api_surface.rs"));
+// The API table comes first: its `for_each_rpc!` (hidden: an implementation aid, not a stable
+// interface) is then in scope, by name, in the modules below.
+#[macro_use]
+pub mod methods;
 
 pub mod client;
 #[cfg(feature = "emulator")]
@@ -60,10 +63,12 @@ pub mod paging;
 pub mod policy;
 pub mod reflect;
 pub mod transport;
+mod wire;
 
-pub use client::{Call, Client, ClientBuilder, Method};
+pub use client::{Call, Client, ClientBuilder};
 pub use error::{Error, ErrorKind};
 pub use lro::Operation;
+pub use methods::Method;
 pub use paging::{Items, Pager};
 
 pub use generated::google;

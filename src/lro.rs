@@ -14,21 +14,35 @@
 //!   progress (`OperationMetadata`); [`progress`](Operation::progress) is a
 //!   `futures::Stream` of it.
 //! - [`cancel`](Operation::cancel) asks the service to cancel.
-//! - [`name`](Operation::name) can be saved, and [`Client::operation`] resumes from it
+//! - [`name`](Operation::name) can be saved, and [`Client::operation`](crate::Client::operation) resumes from it
 //!   (after a restart, or in another process).
 
+use std::future::Future;
 use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_core::Stream;
 use prost::{Message, Name};
 use tokio::time::Instant;
 
-use crate::client::Client;
 use crate::error::Error;
-use crate::longrunning::{self, CancelOperationRequest, GetOperationRequest, operation};
+use crate::longrunning::{self, operation};
 use crate::policy::{PollingOptions, saturating_add};
 use crate::v1::OperationMetadata;
+
+/// A boxed, sendable future.
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What an [`Operation`] needs from a client: `GetOperation` and `CancelOperation` by name,
+/// with that client's policies. [`Client`](crate::Client) implements it; so can a test.
+pub(crate) trait OperationSource: Send + Sync {
+    /// The operation's latest state.
+    fn fetch(&self, name: String) -> BoxFuture<'_, Result<longrunning::Operation, Error>>;
+    /// Asks the service to cancel the operation.
+    fn cancel(&self, name: String) -> BoxFuture<'_, Result<(), Error>>;
+}
 
 /// A long-running operation whose result is a `T` and whose metadata is an `M`.
 ///
@@ -49,7 +63,7 @@ use crate::v1::OperationMetadata;
 /// # Ok(()) }
 /// ```
 pub struct Operation<T, M = OperationMetadata> {
-    client: Client,
+    client: Arc<dyn OperationSource>,
     name: String,
     latest: Option<longrunning::Operation>,
     polling: PollingOptions,
@@ -83,8 +97,11 @@ where
     M: Message + Name + Default,
 {
     /// Wraps an operation returned by a long-running RPC.
-    pub(crate) fn new(client: Client, operation: longrunning::Operation) -> Self {
-        let polling = client.polling_options().clone();
+    pub(crate) fn new(
+        client: Arc<dyn OperationSource>,
+        polling: PollingOptions,
+        operation: longrunning::Operation,
+    ) -> Self {
         Operation {
             client,
             name: operation.name.clone(),
@@ -95,8 +112,11 @@ where
     }
 
     /// An operation known only by name (its state is fetched by the first poll).
-    pub(crate) fn resume(client: Client, name: String) -> Self {
-        let polling = client.polling_options().clone();
+    pub(crate) fn resume(
+        client: Arc<dyn OperationSource>,
+        polling: PollingOptions,
+        name: String,
+    ) -> Self {
         Operation {
             client,
             name,
@@ -112,7 +132,7 @@ where
         self
     }
 
-    /// The operation's name: save it to resume with [`Client::operation`].
+    /// The operation's name: save it to resume with [`Client::operation`](crate::Client::operation).
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -156,11 +176,7 @@ where
     /// Fetches the latest state once (`GetOperation`, with that method's retry policy);
     /// returns whether the operation is done.
     pub async fn poll(&mut self) -> Result<bool, Error> {
-        let request = GetOperationRequest {
-            name: self.name.clone(),
-            ..Default::default()
-        };
-        let latest = self.client.get_operation(request).send().await?;
+        let latest = self.client.fetch(self.name.clone()).await?;
         let done = latest.done;
         self.latest = Some(latest);
         Ok(done)
@@ -191,11 +207,7 @@ where
     /// effort: poll to see whether it ended cancelled (an error with
     /// [`is_cancelled`](Error::is_cancelled)) or completed anyway.
     pub async fn cancel(&self) -> Result<(), Error> {
-        let request = CancelOperationRequest {
-            name: self.name.clone(),
-            ..Default::default()
-        };
-        self.client.cancel_operation(request).send().await
+        self.client.cancel(self.name.clone()).await
     }
 
     /// A `futures::Stream` of the operation's progress: [`Progress::Running`] with the

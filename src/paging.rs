@@ -41,18 +41,20 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use futures_core::Stream;
 
-use crate::client::{Client, ListRpc};
 use crate::error::Error;
-use crate::policy::CallOptions;
+use crate::methods::{ListRequest, Request};
 
-type PageFuture<R> =
-    Pin<Box<dyn Future<Output = Result<<R as crate::client::Rpc>::Response, Error>> + Send>>;
+type PageFuture<R> = Pin<Box<dyn Future<Output = Result<<R as Request>::Response, Error>> + Send>>;
 
-enum State<R: ListRpc> {
+/// Sends one page's request: the client supplies it, with the call's options.
+pub(crate) type FetchPage<R> = Arc<dyn Fn(R) -> PageFuture<R> + Send + Sync>;
+
+enum State<R: ListRequest> {
     /// The next page can be requested.
     Ready,
     /// A page is on its way.
@@ -64,16 +66,15 @@ enum State<R: ListRpc> {
 }
 
 /// A `futures::Stream` of the pages of a List call: see the [module documentation](self).
-pub struct Pager<R: ListRpc> {
-    client: Client,
+pub struct Pager<R: ListRequest> {
+    fetch: FetchPage<R>,
     request: R,
-    options: CallOptions,
     state: State<R>,
     unreachable: Vec<String>,
     pages: usize,
 }
 
-impl<R: ListRpc> std::fmt::Debug for Pager<R> {
+impl<R: ListRequest> std::fmt::Debug for Pager<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pager")
             .field("method", &R::METHOD)
@@ -84,12 +85,11 @@ impl<R: ListRpc> std::fmt::Debug for Pager<R> {
     }
 }
 
-impl<R: ListRpc> Pager<R> {
-    pub(crate) fn new(client: Client, request: R, options: CallOptions) -> Self {
+impl<R: ListRequest> Pager<R> {
+    pub(crate) fn new(request: R, fetch: FetchPage<R>) -> Self {
         Pager {
-            client,
+            fetch,
             request,
-            options,
             state: State::Ready,
             unreachable: Vec::new(),
             pages: 0,
@@ -142,7 +142,7 @@ impl<R: ListRpc> Pager<R> {
     }
 }
 
-impl<R: ListRpc> Stream for Pager<R> {
+impl<R: ListRequest> Stream for Pager<R> {
     type Item = Result<R::Response, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -156,13 +156,7 @@ impl<R: ListRpc> Stream for Pager<R> {
                     return Poll::Ready(error.map(Err));
                 }
                 State::Ready => {
-                    let client = this.client.clone();
-                    let request = this.request.clone();
-                    let options = this.options.clone();
-                    this.state =
-                        State::Fetching(Box::pin(
-                            async move { client.invoke(request, &options).await },
-                        ));
+                    this.state = State::Fetching((this.fetch)(this.request.clone()));
                 }
                 State::Fetching(future) => {
                     let result = ready!(future.as_mut().poll(cx));
@@ -197,12 +191,12 @@ impl<R: ListRpc> Stream for Pager<R> {
 }
 
 /// A `futures::Stream` of the items of every page: see the [module documentation](self).
-pub struct Items<R: ListRpc> {
+pub struct Items<R: ListRequest> {
     pager: Pager<R>,
     buffer: VecDeque<R::Item>,
 }
 
-impl<R: ListRpc> std::fmt::Debug for Items<R> {
+impl<R: ListRequest> std::fmt::Debug for Items<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Items")
             .field("pager", &self.pager)
@@ -211,7 +205,7 @@ impl<R: ListRpc> std::fmt::Debug for Items<R> {
     }
 }
 
-impl<R: ListRpc> Items<R> {
+impl<R: ListRequest> Items<R> {
     /// The next item, or `None` after the last one.
     pub async fn next(&mut self) -> Option<Result<R::Item, Error>> {
         std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
@@ -228,7 +222,7 @@ impl<R: ListRpc> Items<R> {
     }
 }
 
-impl<R: ListRpc> Stream for Items<R> {
+impl<R: ListRequest> Stream for Items<R> {
     type Item = Result<R::Item, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {

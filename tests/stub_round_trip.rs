@@ -65,13 +65,12 @@ impl Locations for Locs {
 
 /// Every RPC of the API surface table: `(grpc path, Ok(()) or the status code)`.
 macro_rules! call_every_rpc {
-    ($( [ $svc:ident, $path:literal, $rpc:ident, $method:ident, $req:ty, $resp:ty, $kind:ident { $($k:tt)* },
-          $routing:literal, $retry:ident, $rid:literal, $id:literal, $doc:literal ] )*) => {
+    ($( [ service: $svc:ident, rpc: $rpc:ident, method: $method:ident, request: $req:ty, $($more:tt)* ] )*) => {
         async |live: &mut LivestreamServiceClient<tonic::transport::Channel>,
                ops: &mut OperationsClient<tonic::transport::Channel>,
                locs: &mut LocationsClient<tonic::transport::Channel>| {
             let mut results: Vec<(&'static str, Result<(), Code>)> = Vec::new();
-            $( results.push(($path, call_every_rpc!(@call $svc, live, ops, locs, $method, $req))); )*
+            $( results.push((<$req as livestream_grpc::methods::Request>::METHOD.path(), call_every_rpc!(@call $svc, live, ops, locs, $method, $req))); )*
             results
         }
     };

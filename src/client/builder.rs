@@ -5,8 +5,9 @@ use std::time::Duration;
 use tonic::transport::Channel;
 use tower_layer::Layer as _;
 
-use super::{Client, Method};
+use super::Client;
 use crate::error::{Error, ErrorKind};
+use crate::methods::Method;
 use crate::policy::{CallOptions, PollingOptions};
 use crate::transport::{
     self, ConnectOptions, EMULATOR_HOST_ENV, HeadersLayer, Target, TonicService, Transport,

@@ -13,13 +13,14 @@ use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::metadata::AsciiMetadataValue;
 use tracing::Instrument as _;
 
-use super::{Client, ListRpc, Rpc};
+use super::{Client, Rpc};
 use crate::error::Error;
+use crate::methods::ListRequest;
 use crate::paging::{Items, Pager};
 use crate::policy::{
     CallOptions, ExponentialBackoff, NeverRetry, RetryPolicy, RetryState, saturating_add,
 };
-use crate::transport::{routing_header, routing_key, set_grpc_timeout};
+use crate::wire::{routing_header, routing_key, set_grpc_timeout};
 
 /// One RPC call, ready to send: `.await` it (or call [`send`](Call::send)), after setting
 /// per-call options if you like. List calls can also be turned into a [`Pager`] or an
@@ -102,11 +103,20 @@ impl<'a, R: Rpc> Call<'a, R> {
     }
 }
 
-impl<'a, R: ListRpc> Call<'a, R> {
+impl<'a, R: Rpc + ListRequest> Call<'a, R> {
     /// Pages of results, as a `futures::Stream` of responses, carrying `page_size`,
-    /// `filter` and `order_by` across pages.
+    /// `filter` and `order_by` across pages (and these call options, on every page).
     pub fn by_page(self) -> Pager<R> {
-        Pager::new(self.client.clone(), self.request, self.options)
+        let client = self.client.clone();
+        let options = self.options;
+        Pager::new(
+            self.request,
+            Arc::new(move |request: R| {
+                let client = client.clone();
+                let options = options.clone();
+                Box::pin(async move { client.invoke(request, &options).await })
+            }),
+        )
     }
 
     /// The items of every page, as a `futures::Stream`.

@@ -61,9 +61,10 @@ use tonic::transport::Channel;
 
 pub use builder::ClientBuilder;
 pub use call::Call;
-pub use methods::{ListRpc, LroRpc, Method, MethodKind, Rpc};
+pub use methods::Rpc;
 
-use crate::lro::Operation;
+use crate::lro::{Operation, OperationSource};
+use crate::methods::Method;
 use crate::names::OperationName;
 use crate::policy::{CallOptions, PollingOptions, default_options};
 use tower_layer::Layer as _;
@@ -218,10 +219,53 @@ impl Client {
     where
         T: prost::Message + prost::Name + Default,
     {
-        Operation::resume(self.clone(), name.to_string())
+        Operation::resume(
+            Arc::new(self.clone()),
+            self.polling_options().clone(),
+            name.to_string(),
+        )
+    }
+
+    /// The typed poller of an operation a long-running RPC returned.
+    pub(crate) fn wrap_operation<T, M>(
+        &self,
+        operation: crate::longrunning::Operation,
+    ) -> Operation<T, M>
+    where
+        T: prost::Message + prost::Name + Default,
+        M: prost::Message + prost::Name + Default,
+    {
+        Operation::new(
+            Arc::new(self.clone()),
+            self.polling_options().clone(),
+            operation,
+        )
     }
 
     pub(crate) fn grpc(&self) -> tonic::client::Grpc<Transport> {
         self.inner.grpc.clone()
+    }
+}
+
+/// An [`Operation`] polls and cancels through the client that started it, with that
+/// client's options for `GetOperation` and `CancelOperation`.
+impl OperationSource for Client {
+    fn fetch(
+        &self,
+        name: String,
+    ) -> crate::lro::BoxFuture<'_, Result<crate::longrunning::Operation, crate::Error>> {
+        let request = crate::longrunning::GetOperationRequest {
+            name,
+            ..Default::default()
+        };
+        Box::pin(self.get_operation(request).send())
+    }
+
+    fn cancel(&self, name: String) -> crate::lro::BoxFuture<'_, Result<(), crate::Error>> {
+        let request = crate::longrunning::CancelOperationRequest {
+            name,
+            ..Default::default()
+        };
+        Box::pin(self.cancel_operation(request).send())
     }
 }

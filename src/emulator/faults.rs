@@ -18,8 +18,8 @@ use tonic_types::{ErrorDetails, StatusExt};
 
 use super::config::RateLimits;
 use super::lock;
-use super::methods::RPCS;
-use crate::transport::grpc_timeout;
+use crate::methods::Method;
+use crate::wire::grpc_timeout;
 
 /// One injected error: a status code, an optional message, an optional
 /// `google.rpc.RetryInfo` delay, and when it strikes: before the call is handled (the
@@ -288,14 +288,14 @@ struct RateWindow {
 /// The rate-quota kind of an RPC and its limit: Get, List, other LivestreamService RPCs,
 /// and the mixins.
 fn rate_kind(index: usize, limits: &RateLimits) -> (usize, Option<u32>) {
-    let Some(rpc) = RPCS.get(index) else {
+    let Some(rpc) = Method::ALL.get(index) else {
         return (3, None);
     };
-    if !rpc.path.contains("LivestreamService") {
+    if rpc.service() != "LivestreamService" {
         (3, limits.operation)
-    } else if rpc.name.starts_with("Get") {
+    } else if rpc.name().starts_with("Get") {
         (0, limits.get)
-    } else if rpc.name.starts_with("List") {
+    } else if rpc.name().starts_with("List") {
         (1, limits.list)
     } else {
         (2, limits.mutation)
@@ -313,8 +313,13 @@ pub(crate) struct Controls {
 impl Controls {
     pub(crate) fn new() -> Self {
         Controls {
-            counts: RPCS.iter().map(|_| AtomicU64::new(0)).collect(),
-            methods: Mutex::new(RPCS.iter().map(|_| MethodControls::default()).collect()),
+            counts: Method::ALL.iter().map(|_| AtomicU64::new(0)).collect(),
+            methods: Mutex::new(
+                Method::ALL
+                    .iter()
+                    .map(|_| MethodControls::default())
+                    .collect(),
+            ),
             rates: Mutex::new(RateWindow::default()),
         }
     }
@@ -347,7 +352,7 @@ impl Controls {
             }
         };
         if rates.counts[kind] >= limit {
-            let name = RPCS.get(index).map_or("", |r| r.name);
+            let name = Method::ALL.get(index).map_or("", |r| r.name());
             return Err(Status::with_error_details(
                 Code::ResourceExhausted,
                 format!(
@@ -371,7 +376,7 @@ impl Controls {
         if let Some(count) = self.counts.get(index) {
             count.fetch_add(1, Ordering::Relaxed);
         }
-        let name = RPCS.get(index).map_or("", |r| r.name);
+        let name = Method::ALL.get(index).map_or("", |r| r.name());
         let mut methods = lock(&self.methods);
         let Some(m) = methods.get_mut(index) else {
             return Injected::default();

@@ -90,7 +90,6 @@ pub(crate) mod filter;
 mod inputs;
 mod lro;
 mod media;
-mod methods;
 mod operations;
 mod paging;
 mod persist;
@@ -317,7 +316,9 @@ impl Emulator {
     }
 
     fn method(method: &str) -> Result<usize, ControlError> {
-        methods::resolve(method).ok_or_else(|| ControlError::unknown_method(method))
+        crate::methods::Method::from_name(method)
+            .map(|m| m as usize)
+            .ok_or_else(|| ControlError::unknown_method(method))
     }
 
     /// Scripts the faults of one method (short name like `"GetChannel"`, or full gRPC
@@ -365,10 +366,9 @@ impl Emulator {
 
     /// The call count of every method that was called, by short name.
     pub fn call_counts(&self) -> BTreeMap<String, u64> {
-        methods::RPCS
+        crate::methods::Method::ALL
             .iter()
-            .enumerate()
-            .map(|(i, r)| (r.name.to_owned(), self.shared.controls.count(i)))
+            .map(|&m| (m.name().to_owned(), self.shared.controls.count(m as usize)))
             .filter(|(_, n)| *n > 0)
             .collect()
     }

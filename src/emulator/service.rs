@@ -1,5 +1,5 @@
 //! The tonic service implementations of `LivestreamService`, `Operations` and `Locations`,
-//! generated from `for_each_rpc!`: every method counts and records the call, applies
+//! expanded from `for_each_rpc!` (the API table): every method counts and records the call, applies
 //! injected latency and faults, handles `request_id`, then runs the method's synchronous
 //! logic on the state under one lock (never held across an `.await`).
 
@@ -12,12 +12,11 @@ use tonic::{Request, Response, Status};
 
 use super::Shared;
 use super::errors;
-use super::methods::Rpc;
 use super::store::{Saved, State, duration_of};
-use crate::client::Rpc as ClientRpc;
 use crate::longrunning::{Operation, WaitOperationRequest};
-use crate::transport::grpc_timeout;
+use crate::methods::{Method, Request as ApiRequest};
 use crate::v1::Event;
+use crate::wire::{grpc_timeout, is_valid_request_id};
 
 /// The emulated API, shared by the three generated servers.
 #[derive(Clone, Debug)]
@@ -77,13 +76,13 @@ impl Replayable for () {
 
 /// Checks a request_id: a UUID other than the nil UUID (proto).
 fn check_request_id(request_id: &str) -> Result<(), Status> {
-    match uuid::Uuid::parse_str(request_id) {
-        Ok(id) if !id.is_nil() => Ok(()),
-        _ => Err(errors::invalid(
-            "request_id",
-            "must be a valid UUID other than 00000000-0000-0000-0000-000000000000",
-        )),
+    if is_valid_request_id(request_id) {
+        return Ok(());
     }
+    Err(errors::invalid(
+        "request_id",
+        "must be a valid UUID other than 00000000-0000-0000-0000-000000000000",
+    ))
 }
 
 /// WaitOperation's default timeout when the request has none.
@@ -100,7 +99,7 @@ impl Service {
     /// it after this) rather than cloned on every call.
     async fn enter(
         &self,
-        rpc: Rpc,
+        rpc: Method,
         metadata: MetadataMap,
         request_id: Option<&str>,
     ) -> Result<Option<Status>, Status> {
@@ -151,9 +150,9 @@ impl Service {
     /// and changes nothing; failed requests are not remembered. The replay key is the
     /// method, the request's routing value (its target or parent, read through the field
     /// accessor the API surface table generates) and the request_id.
-    fn write_idempotent<Req: ClientRpc, Resp: Replayable>(
+    fn write_idempotent<Req: ApiRequest, Resp: Replayable>(
         &self,
-        rpc: Rpc,
+        rpc: Method,
         request_id: String,
         req: Req,
         f: fn(&mut State, SystemTime, Req) -> Result<Resp, Status>,
@@ -247,7 +246,7 @@ macro_rules! handler {
     ($self:ident, $request:ident, WaitOperation, wait_operation, $class:ident, $rid:tt) => {{
         let deadline = grpc_timeout($request.metadata());
         let lost = $self
-            .enter(Rpc::WaitOperation, take($request.metadata_mut()), None)
+            .enter(Method::WaitOperation, take($request.metadata_mut()), None)
             .await?;
         answer(
             lost,
@@ -256,24 +255,33 @@ macro_rules! handler {
     }};
     ($self:ident, $request:ident, $rpc:ident, $snake:ident, read, false) => {{
         let lost = $self
-            .enter(Rpc::$rpc, take($request.metadata_mut()), None)
+            .enter(Method::$rpc, take($request.metadata_mut()), None)
             .await?;
         answer(lost, $self.read($request.into_inner(), State::$snake))
     }};
     ($self:ident, $request:ident, $rpc:ident, $snake:ident, write, false) => {{
         let lost = $self
-            .enter(Rpc::$rpc, take($request.metadata_mut()), None)
+            .enter(Method::$rpc, take($request.metadata_mut()), None)
             .await?;
         answer(lost, $self.write($request.into_inner(), State::$snake))
     }};
     ($self:ident, $request:ident, $rpc:ident, $snake:ident, write, true) => {{
         let request_id = $request.get_ref().request_id.clone();
         let lost = $self
-            .enter(Rpc::$rpc, take($request.metadata_mut()), Some(&request_id))
+            .enter(
+                Method::$rpc,
+                take($request.metadata_mut()),
+                Some(&request_id),
+            )
             .await?;
         answer(
             lost,
-            $self.write_idempotent(Rpc::$rpc, request_id, $request.into_inner(), State::$snake),
+            $self.write_idempotent(
+                Method::$rpc,
+                request_id,
+                $request.into_inner(),
+                State::$snake,
+            ),
         )
     }};
 }
@@ -310,10 +318,9 @@ macro_rules! split_services {
 }
 
 macro_rules! services {
-    ($( [ $svc:ident, $path:literal, $rpc:ident, $snake:ident, $req:ty, $resp:ty,
-          $kind:ident { $($k:tt)* }, $routing:literal, $class:ident, $rid:tt, $id:literal,
-          $doc:literal ] )*) => {
-        split_services!(@ [] [] [] $( [$svc, $rpc, $snake, $req, $resp, $class, $rid] )*);
+    ($( [ service: $svc:ident, rpc: $rpc:ident, method: $snake:ident, request: $req:ty,
+          response: $resp:ty, access: $access:ident, request_id: $rid:tt $($more:tt)* ] )*) => {
+        split_services!(@ [] [] [] $( [$svc, $rpc, $snake, $req, $resp, $access, $rid] )*);
     };
 }
 
@@ -327,7 +334,7 @@ mod tests {
     use prost_reflect::{ReflectMessage, Value};
 
     /// The string at a dotted field path of a request (`channel.name`), by reflection: what
-    /// [`ClientRpc::routing_value`] must agree with (tested for every RPC).
+    /// [`ApiRequest::routing_value`] must agree with (tested for every RPC).
     fn routing_value<M: Message + Name>(message: &M, path: &str) -> String {
         let Ok(mut current) = crate::reflect::to_dynamic(message) else {
             return String::new();
@@ -381,15 +388,15 @@ mod tests {
     #[test]
     fn replay_keys_read_the_routing_field_of_every_rpc() {
         macro_rules! check {
-            ($( [ $svc:ident, $path:literal, $rpc:ident, $snake:ident, $req:ty, $resp:ty,
-                  $kind:ident { $($k:tt)* }, $routing:literal, $class:ident, $rid:tt, $id:literal,
-                  $doc:literal ] )*) => {$(
+            ($( [ service: $svc:ident, rpc: $rpc:ident, method: $snake:ident, request: $req:ty,
+                  $($more:tt)* ] )*) => {$(
+                let routing = <$req as ApiRequest>::METHOD.routing_field();
                 let mut dynamic =
                     prost_reflect::DynamicMessage::new(crate::reflect::descriptor::<$req>().unwrap());
-                set_path(&mut dynamic, $routing, "projects/p/locations/l/x/y");
+                set_path(&mut dynamic, routing, "projects/p/locations/l/x/y");
                 let req: $req = crate::reflect::from_dynamic(&dynamic).unwrap();
-                assert_eq!(ClientRpc::routing_value(&req), "projects/p/locations/l/x/y", stringify!($rpc));
-                assert_eq!(routing_value(&req, $routing), ClientRpc::routing_value(&req), stringify!($rpc));
+                assert_eq!(ApiRequest::routing_value(&req), "projects/p/locations/l/x/y", stringify!($rpc));
+                assert_eq!(routing_value(&req, routing), ApiRequest::routing_value(&req), stringify!($rpc));
             )*};
         }
         for_each_rpc!(check);

@@ -66,7 +66,8 @@ pub use retry::{
     LimitedAttempts, LimitedTime, NeverRetry, RetryCodes, RetryPolicy, RetryPolicyExt, RetryState,
 };
 
-use crate::client::Method;
+use crate::methods::Method;
+pub use crate::methods::RetryClass;
 
 /// `instant + duration`, or about 30 years from `instant` where that overflows (as tokio
 /// does for its timers): a `Duration::MAX` timeout from a caller, or a huge `RetryInfo`
@@ -194,18 +195,6 @@ impl CallOptions {
         }
         self
     }
-}
-
-/// How a method is retried by default, from the API surface table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RetryClass {
-    /// Get and List methods: idempotent, retried on `UNAVAILABLE`.
-    Read,
-    /// Mutations with a `request_id`: made idempotent by it, retried on `UNAVAILABLE`.
-    IdempotentWrite,
-    /// Other mutations: not retried.
-    Write,
 }
 
 /// The default options of `method` (see the [table](self#defaults)): every setting is

@@ -2,54 +2,7 @@
 //! their headers (asynchronously, in the request future, never inside `poll_ready`) and adds
 //! them to every request.
 
-use std::fmt;
-
-/// The credentials could not produce authentication headers. The request was not sent.
-///
-/// [`AuthLayer`] fails a request with a `tonic::Status` (`UNAUTHENTICATED`, or `UNAVAILABLE`
-/// when the failure is transient) whose source is this error; the client turns it into an
-/// [`ErrorKind::Auth`](crate::ErrorKind::Auth) error. It holds the credentials' error
-/// message, never a token.
-#[derive(Clone, Debug)]
-pub struct AuthError {
-    message: String,
-    transient: bool,
-}
-
-impl AuthError {
-    /// An auth failure; `transient` when retrying may help (a token endpoint that is down).
-    pub fn new(message: impl Into<String>, transient: bool) -> Self {
-        AuthError {
-            message: message.into(),
-            transient,
-        }
-    }
-
-    /// Whether retrying may help.
-    pub fn is_transient(&self) -> bool {
-        self.transient
-    }
-
-    /// The status the layer fails the request with (its source is this error).
-    pub fn into_status(self) -> tonic::Status {
-        let code = if self.transient {
-            tonic::Code::Unavailable
-        } else {
-            tonic::Code::Unauthenticated
-        };
-        let mut status = tonic::Status::new(code, format!("credentials: {}", self.message));
-        status.set_source(std::sync::Arc::new(self));
-        status
-    }
-}
-
-impl fmt::Display for AuthError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "credentials failed: {}", self.message)
-    }
-}
-
-impl std::error::Error for AuthError {}
+pub use crate::error::AuthError;
 
 #[cfg(feature = "auth")]
 pub use with_auth::{AuthLayer, AuthService};

@@ -25,13 +25,11 @@ use tonic::transport::Channel;
 use tower::util::BoxCloneSyncService;
 use tower_service::Service;
 
+pub use crate::wire::{ROUTING_HEADER, routing_header};
 pub use auth::AuthError;
 #[cfg(feature = "auth")]
 pub use auth::{AuthLayer, AuthService};
-#[cfg(feature = "emulator")]
-pub(crate) use call_metadata::grpc_timeout;
-pub use call_metadata::{ROUTING_HEADER, routing_header, with_routing_header};
-pub(crate) use call_metadata::{routing_key, set_grpc_timeout};
+pub use call_metadata::with_routing_header;
 pub use headers::{API_CLIENT, Headers, HeadersLayer, TONIC_VERSION, USER_AGENT_TOKEN};
 
 use crate::error::Error;

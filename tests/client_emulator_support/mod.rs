@@ -6,8 +6,9 @@
 
 use std::time::Duration;
 
-use livestream_grpc::client::{LroRpc, Rpc};
+use livestream_grpc::client::Rpc;
 use livestream_grpc::emulator::{Emulator, LroTiming, RunningEmulator};
+use livestream_grpc::methods::LroRequest as LroRpc;
 use livestream_grpc::names::OperationName;
 use livestream_grpc::names::{ChannelName, InputName, LocationName};
 use livestream_grpc::policy::ExponentialBackoff;

@@ -295,7 +295,8 @@ macro_rules! fake_service {
         }
     };
     ($svc:ident $server:path, [$($methods:tt)*]
-        [ $entry_svc:ident, $path:literal, $rpc:ident, $method:ident, $req:ty, $resp:ty, $kind:ident { $($k:tt)* }, $($ignored:tt)* ]
+        [ service: $entry_svc:ident, rpc: $rpc:ident, method: $method:ident, request: $req:ty,
+          response: $resp:ty, access: $access:ident, request_id: $rid:tt, kind: $kind:ident { $($k:tt)* } $($ignored:tt)* ]
         $($rest:tt)*) => {
         same_service!($svc $entry_svc, {
             fake_service!($svc $server, [$($methods)*

@@ -1,0 +1,41 @@
+//! The protos themselves: prost messages and tonic client + server stubs (`_includes.rs`
+//! and one file per package), and the encoded descriptor set (`file_descriptor_set.bin`).
+
+use std::path::Path;
+
+use crate::util::{BoxError, write_if_changed};
+
+/// The embedded descriptor set: encoded by protox itself (prost_types would drop the
+/// extension options such as `google.api.http`), without source info (comments only cost
+/// bytes at runtime).
+pub(crate) fn descriptor_set(
+    proto_root: &Path,
+    entry_files: &[&str],
+    out_dir: &Path,
+) -> Result<(), BoxError> {
+    let mut runtime = protox::Compiler::new([proto_root])?;
+    runtime
+        .include_imports(true)
+        .include_source_info(false)
+        .open_files(entry_files)?;
+    write_if_changed(
+        &out_dir.join("file_descriptor_set.bin"),
+        &runtime.encode_file_descriptor_set(),
+    )
+}
+
+/// Messages and stubs, through tonic-prost-build.
+pub(crate) fn stubs(fds: prost_types::FileDescriptorSet) -> Result<(), BoxError> {
+    let mut config = prost_build::Config::new();
+    // `prost::Name` impls: type URLs for packing and checking `google.protobuf.Any`.
+    config.enable_type_names();
+    config.type_name_domain(["."], "type.googleapis.com");
+    tonic_prost_build::configure()
+        .build_client(true)
+        .build_server(true)
+        .server_mod_attribute(".", r#"#[cfg(feature = "server")]"#)
+        .generate_default_stubs(true) // unimplemented trait methods answer UNIMPLEMENTED
+        .include_file("_includes.rs")
+        .compile_fds_with_config(fds, config)?;
+    Ok(())
+}
