@@ -1,4 +1,5 @@
-//! Assets (spec §2.6) and the per-location pool (spec §2.7).
+//! Assets and the per-location pool (EMULATOR.md, "What it emulates": output-only fields,
+//! state machines, preconditions, quotas).
 
 use std::time::SystemTime;
 

@@ -1,4 +1,5 @@
-//! Channels (spec §2.2): CRUD, start/stop, distributions, and the streaming state machine.
+//! Channels: CRUD, start/stop, distributions, and the streaming state machine (EMULATOR.md,
+//! "What it emulates": state machines).
 
 use std::time::SystemTime;
 
@@ -233,8 +234,9 @@ impl State {
         self.begin_transition(now, &name, StreamingState::Stopping, Verb::Stop)
     }
 
-    /// The quotas that apply to running channels (spec §6): channels running at once, and
-    /// output video streams by codec and resolution, per location.
+    /// The quotas that apply to running channels (EMULATOR.md, "What it emulates": quotas):
+    /// channels running at once, and output video streams by codec and resolution, per
+    /// location.
     fn check_start_quotas(&self, name: &ChannelName, key: &str) -> Result<(), Status> {
         let scope = name.parent().to_string();
         let prefix = format!("{scope}/channels/");

@@ -1,5 +1,6 @@
-//! Clips (spec §2.4) and DVR sessions (spec §2.5): both need the channel's retention
-//! config and a manifest key, and both derive output URIs from the channel's manifests.
+//! Clips and DVR sessions (EMULATOR.md, "What it emulates": state machines, preconditions):
+//! both need the channel's retention config and a manifest key, and both derive output URIs
+//! from the channel's manifests.
 
 use std::time::SystemTime;
 

@@ -1,9 +1,11 @@
 //! Every option of the emulator, including the toggles for the behaviours the public
-//! material does not settle (spec "inferred" choices). The defaults follow the spec.
+//! material does not settle (EMULATOR.md, "Known differences from the real service"). The
+//! defaults are listed in EMULATOR.md, "Configuration (`EmulatorConfig`)".
 
 use std::time::Duration;
 
-/// The locations the real service lists (spec §1.1); `ListLocations` returns these.
+/// The locations the real service lists (EMULATOR.md, "What it emulates": names and IDs);
+/// `ListLocations` returns these.
 pub const DEFAULT_LOCATIONS: &[&str] = &[
     "us-central1",
     "us-east1",
@@ -43,7 +45,8 @@ pub enum LroTiming {
 }
 
 /// The status code for a reference to a resource that does not exist (a channel's
-/// `input_attachments[].input`, a slate's asset, ...). Undocumented (spec §2.2).
+/// `input_attachments[].input`, a slate's asset, ...). The real service does not document
+/// it (EMULATOR.md, "Known differences from the real service").
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum MissingReference {
@@ -54,7 +57,8 @@ pub enum MissingReference {
     NotFound,
 }
 
-/// Allocation quotas per location (spec §6). `None` disables a limit.
+/// Allocation quotas per location (EMULATOR.md, "What it emulates": quotas). `None`
+/// disables a limit.
 ///
 /// Like [`EmulatorConfig`], build it with `..Default::default()`: fields are added over time.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,10 +101,10 @@ impl Default for Quotas {
     }
 }
 
-/// Request-rate quotas (spec §6), per minute of the emulator clock, counted in fixed
-/// one-minute windows across all locations (the real quotas are per region). `None` leaves
-/// a kind unlimited. Exceeding one answers RESOURCE_EXHAUSTED with a `RetryInfo` for the
-/// rest of the window.
+/// Request-rate quotas (EMULATOR.md, "What it emulates": quotas), per minute of the
+/// emulator clock, counted in fixed one-minute windows across all locations (the real
+/// quotas are per region). `None` leaves a kind unlimited. Exceeding one answers
+/// RESOURCE_EXHAUSTED with a `RetryInfo` for the rest of the window.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RateLimits {
     /// Get RPCs (GetChannel, GetInput, ...).

@@ -1,5 +1,5 @@
-//! Events (spec §2.3): synchronous create/delete, and the time-driven state machine
-//! SCHEDULED → RUNNING → SUCCEEDED | FAILED | STOPPED.
+//! Events (EMULATOR.md, "What it emulates": state machines): synchronous create/delete, and
+//! the time-driven state machine SCHEDULED → RUNNING → SUCCEEDED | FAILED | STOPPED.
 
 use std::time::{Duration, SystemTime};
 

@@ -1,4 +1,5 @@
-//! Inputs (spec §2.1): CRUD, preview, the server-filled URI, and the pool side effect.
+//! Inputs: CRUD, preview, the server-filled URI, and the pool side effect (EMULATOR.md,
+//! "What it emulates": output-only fields).
 
 use std::time::SystemTime;
 

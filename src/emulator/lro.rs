@@ -1,5 +1,6 @@
-//! Long-running operations (spec §3): naming, metadata, completion (instant, delayed or
-//! manual), failure, cancellation with rollback, TTL.
+//! Long-running operations (EMULATOR.md, "What it emulates": long-running operations):
+//! naming, metadata, completion (instant, delayed or manual), failure, cancellation with
+//! rollback, TTL.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -1,5 +1,6 @@
 //! The simulated media plane: an encoder connecting to or leaving an input, and forced
-//! failures of channels, clips, DVR sessions, assets and operations (spec §8).
+//! failures of channels, clips, DVR sessions, assets and operations (EMULATOR.md,
+//! "Controls").
 
 use std::time::SystemTime;
 

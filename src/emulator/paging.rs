@@ -1,4 +1,5 @@
-//! List paging (spec §4): page sizes, and opaque page tokens bound to the request.
+//! List paging (EMULATOR.md, "What it emulates": lists): page sizes, and opaque page tokens
+//! bound to the request.
 //!
 //! A token is URL-safe base64 of `[version][cursor kind][cursor][mac]`. The cursor is the
 //! last name returned (default order: the next page is a range scan after it, so a page

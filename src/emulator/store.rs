@@ -554,8 +554,9 @@ pub(crate) fn later(at: SystemTime, d: Duration) -> SystemTime {
     at.checked_add(d).unwrap_or(at)
 }
 
-/// The resource an Update request produces (spec §5): with a mask, the masked paths copied
-/// from `body` (absent ones cleared); without one, the updatable fields present in `body`.
+/// The resource an Update request produces (EMULATOR.md, "What it emulates": update masks):
+/// with a mask, the masked paths copied from `body` (absent ones cleared); without one, the
+/// updatable fields present in `body`.
 pub(crate) fn merge_update<M: crate::field_mask::Updatable>(
     existing: &M,
     body: &M,

@@ -1,5 +1,5 @@
-//! The filterable fields of each listed resource (spec §4, plus `execute_now` and the
-//! Operation fields the Operations mixin needs).
+//! The filterable fields of each listed resource (EMULATOR.md, "What it emulates": lists,
+//! plus `execute_now` and the Operation fields the Operations mixin needs).
 
 use prost::Message;
 

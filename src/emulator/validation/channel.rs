@@ -1,4 +1,4 @@
-//! Channel validation (spec §2.2).
+//! Channel validation.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::RangeInclusive;
@@ -110,7 +110,7 @@ const UTC_OFFSET: RangeInclusive<i128> =
 /// count is a fraction).
 const GOP_TOLERANCE: f64 = 1e-6;
 
-/// The URI schemes of distribution endpoints (spec §2.2, D-DIST; *inferred* as a rule).
+/// The URI schemes of SRT distribution endpoints (*inferred* as a rule).
 const SRT_SCHEMES: &[&str] = &["srt://"];
 
 /// The URI schemes of RTMP distribution endpoints (*inferred*: RTMPS is accepted too).

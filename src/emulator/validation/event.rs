@@ -1,4 +1,4 @@
-//! Event validation (spec §2.3).
+//! Event validation.
 
 use std::time::SystemTime;
 
@@ -43,8 +43,8 @@ pub(super) fn check(
         }
         Some(Task::AdBreak(task)) => {
             // The proto says "Must be greater than 0" without "if specified" (unlike the
-            // slate), and so does spec §2.3's list of rules: required. (The spec's state
-            // machine also mentions ad breaks without a duration; we follow the proto.)
+            // slate): required. (The event state machine in events.rs still handles an ad
+            // break without a duration; we follow the proto.)
             let path = root.field("ad_break").field("duration");
             match &task.duration {
                 None => report.required_as(&path, "a duration greater than 0s"),

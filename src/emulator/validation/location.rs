@@ -1,5 +1,5 @@
 //! Validation of the resources that live directly under a location and need no channel:
-//! inputs (spec §2.1), assets (§2.6) and the pool (§2.7).
+//! inputs, assets and the pool.
 
 use std::net::IpAddr;
 

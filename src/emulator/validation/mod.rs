@@ -1,5 +1,6 @@
-//! Field-level validation of the resources the emulator accepts: every rule of spec §2 that
-//! can be checked without media.
+//! Field-level validation of the resources the emulator accepts: every field rule of the
+//! API (as read from its proto comments) that can be checked without media (EMULATOR.md,
+//! "Known differences from the real service").
 //!
 //! Each entry point returns *all* the violations it finds, in a deterministic order (the
 //! order of the fields in the proto, list items in their order), as
@@ -14,8 +15,8 @@
 //! Output-only fields are ignored, whatever their value.
 //!
 //! Where the proto gives a default for an unset value (a GOP of 2 s, segments of 6 s, …), the
-//! value is validated as if the default applied. Rules the spec marks "(inferred)" and the
-//! few interpretations made here are marked *inferred* in the code.
+//! value is validated as if the default applied. Rules that the public material does not
+//! settle and the few interpretations made here are marked *inferred* in the code.
 
 mod channel;
 mod event;
@@ -320,7 +321,7 @@ impl Report {
     }
 
     /// Checks an embedded key (`InputAttachment.key`, `Encryption.id`, …) with the key rule
-    /// of spec §1.2.
+    /// of [`validate_key`].
     fn key(&mut self, path: &Path, key: &str, presence: Presence) {
         if self.present(path, key, presence)
             && let Err(error) = validate_key(key)

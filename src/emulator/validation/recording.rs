@@ -1,4 +1,4 @@
-//! Clip and DVR session validation (spec §2.4, §2.5): recordings of a channel's output.
+//! Clip and DVR session validation: recordings of a channel's output.
 
 use std::time::SystemTime;
 

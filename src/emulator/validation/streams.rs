@@ -105,8 +105,8 @@ const H264: CodecLimits = CodecLimits {
     dimensions: Presence::Required,
 };
 
-/// H.265 limits (proto `H265CodecSettings`). Spec §2.2 says "other limits as H264", but the
-/// proto makes the dimensions OPTIONAL (left 0, they follow the input): we follow the proto.
+/// H.265 limits (proto `H265CodecSettings`). Unlike H.264, the proto makes the dimensions
+/// OPTIONAL (left 0, they follow the input): we follow the proto.
 const H265: CodecLimits = CodecLimits {
     max_frame_rate: 120.0,
     dimensions: Presence::Optional,

@@ -1,0 +1,120 @@
+//! [`EmulatorBuilder`]: an emulator's configuration before it starts, in-process or on a
+//! socket.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use super::housekeeping::housekeeping_loop;
+use super::{Emulator, EmulatorConfig, LroTiming, RunningEmulator, ServeError, persist};
+
+/// Configures an emulator before it starts.
+#[derive(Clone, Debug)]
+pub struct EmulatorBuilder {
+    config: EmulatorConfig,
+    address: SocketAddr,
+    data_dir: Option<PathBuf>,
+    base_time: Option<SystemTime>,
+    housekeeping: Duration,
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> Self {
+        EmulatorBuilder {
+            config: EmulatorConfig::default(),
+            address: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: None,
+            base_time: None,
+            housekeeping: Duration::from_millis(500),
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// The whole configuration.
+    pub fn config(mut self, config: EmulatorConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// How long operations take.
+    pub fn lro_timing(mut self, timing: LroTiming) -> Self {
+        self.config.lro_timing = timing;
+        self
+    }
+
+    /// The address [`start`](Self::start) binds (default `127.0.0.1:0`, a free port).
+    pub fn address(mut self, address: SocketAddr) -> Self {
+        self.address = address;
+        self
+    }
+
+    /// Keep the state in this directory (loaded at start, saved atomically after changes
+    /// and at shutdown). Without it the state is in memory only.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// The emulator clock's start time (default: the system time at build).
+    pub fn base_time(mut self, time: SystemTime) -> Self {
+        self.base_time = Some(time);
+        self
+    }
+
+    /// An emulator for in-process use ([`Emulator::service`]); the data directory, if
+    /// any, is ignored.
+    pub fn build(self) -> Emulator {
+        Emulator::from_parts(self.config, self.base_time.unwrap_or_else(SystemTime::now))
+    }
+
+    /// Binds the address (default `127.0.0.1:0`), loads the data directory if any, and
+    /// serves until [`RunningEmulator::shutdown`] or drop.
+    pub async fn start(self) -> Result<RunningEmulator, ServeError> {
+        let data_dir = self.data_dir.clone();
+        let housekeeping = self.housekeeping;
+        let address = self.address;
+        let emulator = self.build();
+        if let Some(dir) = &data_dir {
+            let dir = dir.clone();
+            let loaded = tokio::task::spawn_blocking(move || persist::load(&dir))
+                .await
+                .map_err(std::io::Error::other)??;
+            if let Some(snapshot) = loaded {
+                emulator.load_snapshot(snapshot);
+            }
+        }
+        let listener = tokio::net::TcpListener::bind(address).await?;
+        let address = listener.local_addr()?;
+        // Without TCP_NODELAY, small gRPC frames wait for delayed ACKs: ~40 ms per call.
+        let incoming =
+            tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_routes(emulator.service())
+                .serve_with_incoming_shutdown(incoming, async {
+                    let _ = stopped.await;
+                }),
+        );
+        let endpoint = format!("http://{address}");
+        let channel = tonic::transport::Endpoint::from_shared(endpoint.clone())?.connect_lazy();
+        let (stop_housekeeping, housekeeping_stopped) = tokio::sync::oneshot::channel::<()>();
+        let tasks = tokio::spawn(housekeeping_loop(
+            emulator.clone(),
+            data_dir.clone(),
+            housekeeping,
+            housekeeping_stopped,
+        ));
+        Ok(RunningEmulator {
+            emulator,
+            address,
+            endpoint,
+            channel,
+            data_dir,
+            stop: Some(stop),
+            server: Some(server),
+            housekeeping: Some((stop_housekeeping, tasks)),
+        })
+    }
+}

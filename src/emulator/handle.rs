@@ -1,0 +1,198 @@
+//! The [`Emulator`] handle: building one, serving it in-process, and the controls of its
+//! configuration, clock, operations and reset; and [`ControlError`], what every control
+//! answers when it cannot be carried out. The fault, latency and call-log controls are in
+//! `fault_controls.rs`, the simulated encoder and forced failures in `media_controls.rs`.
+
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime};
+
+use tonic::Status;
+use tonic::service::Routes;
+
+use super::clock::Clock;
+use super::faults::Controls;
+use super::shared::Shared;
+use super::store::State;
+use super::{EmulatorBuilder, EmulatorConfig, LroTiming, admin, admin_service, errors, service};
+
+/// A control call that could not be carried out: an unknown method name, a resource that
+/// does not exist, or one in the wrong state.
+#[derive(Clone, Debug)]
+pub struct ControlError(pub(super) Status);
+
+impl ControlError {
+    /// The gRPC code the admin service answers for this error.
+    pub fn code(&self) -> tonic::Code {
+        self.0.code()
+    }
+
+    /// What went wrong.
+    pub fn message(&self) -> &str {
+        self.0.message()
+    }
+
+    pub(crate) fn into_status(self) -> Status {
+        self.0
+    }
+
+    pub(super) fn unknown_method(method: &str) -> Self {
+        ControlError(Status::invalid_argument(format!(
+            "unknown method {method:?}: expected a short RPC name such as \"GetChannel\" or a full gRPC path"
+        )))
+    }
+}
+
+impl std::fmt::Display for ControlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.0.code(), self.0.message())
+    }
+}
+
+impl std::error::Error for ControlError {}
+
+impl From<Status> for ControlError {
+    fn from(s: Status) -> Self {
+        ControlError(s)
+    }
+}
+
+/// An in-memory Live Stream API emulator: its state and its controls. Cheap to clone (a
+/// handle); every clone controls the same emulator.
+///
+/// Build one with [`Emulator::builder`]; serve it in-process with [`Emulator::service`] or
+/// on a socket with [`EmulatorBuilder::start`].
+#[derive(Clone, Debug)]
+pub struct Emulator {
+    pub(super) shared: Arc<Shared>,
+}
+
+impl Default for Emulator {
+    fn default() -> Self {
+        Emulator::builder().build()
+    }
+}
+
+impl Emulator {
+    /// A builder with the default configuration.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    pub(super) fn from_parts(config: EmulatorConfig, base: SystemTime) -> Self {
+        Emulator {
+            shared: Arc::new(Shared {
+                state: RwLock::new(State::new(config)),
+                clock: Clock::new(base),
+                controls: Controls::new(),
+                ops_changed: tokio::sync::Notify::new(),
+            }),
+        }
+    }
+
+    /// The emulated API (and the admin service) as one tower service, for in-process use
+    /// without a socket: hand it to a generated client.
+    ///
+    /// ```
+    /// use livestream_grpc::emulator::Emulator;
+    /// use livestream_grpc::location::{locations_client::LocationsClient, ListLocationsRequest};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), tonic::Status> {
+    /// let emu = Emulator::builder().build();
+    /// let mut locations = LocationsClient::new(emu.service());
+    /// let list = locations
+    ///     .list_locations(ListLocationsRequest { name: "projects/p".into(), ..Default::default() })
+    ///     .await?
+    ///     .into_inner();
+    /// assert!(list.locations.iter().any(|l| l.location_id == "us-central1"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn service(&self) -> Routes {
+        use crate::location::locations_server::LocationsServer;
+        use crate::longrunning::operations_server::OperationsServer;
+        use crate::v1::livestream_service_server::LivestreamServiceServer;
+        let api = service::Service {
+            shared: Arc::clone(&self.shared),
+        };
+        let admin = admin_service::AdminService {
+            emulator: self.clone(),
+        };
+        Routes::new(LivestreamServiceServer::new(api.clone()))
+            .add_service(OperationsServer::new(api.clone()))
+            .add_service(LocationsServer::new(api))
+            .add_service(admin::emulator_admin_server::EmulatorAdminServer::new(
+                admin,
+            ))
+            .prepare()
+    }
+
+    /// The current configuration.
+    pub fn config(&self) -> EmulatorConfig {
+        self.shared.config(Clone::clone)
+    }
+
+    /// Replaces the configuration (resources are kept).
+    pub fn set_config(&self, config: EmulatorConfig) {
+        self.with_state(|s| s.config = config);
+    }
+
+    /// How long operations started from now on take.
+    pub fn set_lro_timing(&self, timing: LroTiming) {
+        self.with_state(|s| s.config.lro_timing = timing);
+    }
+
+    pub(super) fn with_state<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        let now = self.now();
+        let result = f(&mut self.shared.write(now));
+        self.shared.ops_changed.notify_waiters();
+        result
+    }
+
+    /// The emulator's current time: the start time, plus tokio time elapsed since (so
+    /// `tokio::time::pause`/`advance` move it), plus [`advance_clock`](Self::advance_clock).
+    pub fn now(&self) -> SystemTime {
+        self.shared.clock.now()
+    }
+
+    /// Moves the clock forward; transitions due by then (event schedules, DVR windows,
+    /// delayed operations, cooldowns) happen.
+    pub fn advance_clock(&self, by: Duration) {
+        self.shared.clock.advance(by);
+        self.with_state(|_| ());
+    }
+
+    /// Deletes every resource, operation and remembered request_id, and clears faults,
+    /// latencies, call counts and recorded requests. Clock and configuration are kept.
+    pub fn reset(&self) {
+        self.with_state(State::reset);
+        self.shared.controls.reset();
+    }
+
+    /// Completes one pending operation now (manual or delayed timing).
+    pub fn complete_operation(
+        &self,
+        operation: impl std::fmt::Display,
+    ) -> Result<(), ControlError> {
+        let now = self.now();
+        let name = operation.to_string();
+        self.with_state(|s| {
+            if s.complete_operation(&name, now) {
+                Ok(())
+            } else if s.operations.contains_key(&name) {
+                Err(ControlError(errors::precondition(
+                    "OPERATION_DONE",
+                    &name,
+                    format!("Operation '{name}' is already done"),
+                )))
+            } else {
+                Err(ControlError(errors::not_found(&name)))
+            }
+        })
+    }
+
+    /// Completes every pending operation now; returns their names.
+    pub fn complete_all_operations(&self) -> Vec<String> {
+        let now = self.now();
+        self.with_state(|s| s.complete_all(now))
+    }
+}
