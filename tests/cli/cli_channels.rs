@@ -1,10 +1,7 @@
 //! `livestream channels`: create/list/describe/update/delete, start/stop, distributions,
 //! a Google-style config file, the JSON round trip, and precondition exit codes.
-#![cfg(feature = "cli")]
 
-mod cli_support;
-
-use cli_support::*;
+use crate::cli_support::*;
 
 /// A channel config as Google's documentation writes them (camelCase, enums as strings,
 /// durations as "2s"), with a distribution.

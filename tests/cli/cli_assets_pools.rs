@@ -1,9 +1,6 @@
 //! `livestream assets` and `livestream pools` end to end.
-#![cfg(feature = "cli")]
 
-mod cli_support;
-
-use cli_support::*;
+use crate::cli_support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn assets_end_to_end() {

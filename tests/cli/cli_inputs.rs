@@ -1,11 +1,8 @@
 //! `livestream inputs` end to end against an emulator in the test process; also the
 //! output formats, config files (JSON round trip, bad files), usage errors, exit codes and
 //! the environment defaults.
-#![cfg(feature = "cli")]
 
-mod cli_support;
-
-use cli_support::*;
+use crate::cli_support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inputs_end_to_end() {

@@ -1,9 +1,6 @@
 //! `livestream channels events | clips | dvr-sessions` end to end.
-#![cfg(feature = "cli")]
 
-mod cli_support;
-
-use cli_support::*;
+use crate::cli_support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_end_to_end() {

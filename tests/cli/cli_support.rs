@@ -1,4 +1,4 @@
-//! Shared helpers for the `livestream` CLI tests (`tests/cli_*.rs`): an emulator started in
+//! Shared helpers for the `livestream` CLI tests (`tests/cli/cli_*.rs`): an emulator started in
 //! the test process, and the built binary run against it with a clean environment.
 #![allow(dead_code, unreachable_pub)]
 

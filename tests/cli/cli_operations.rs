@@ -3,9 +3,7 @@
 //! manual LRO timing makes every operation wait until the test completes it.
 #![cfg(all(feature = "cli", unix))]
 
-mod cli_support;
-
-use cli_support::*;
+use crate::cli_support::*;
 use livestream_grpc::emulator::LroTiming;
 
 /// The operation name `--async` printed.
