@@ -3,7 +3,8 @@
 //! a module, so it is exactly the code users run).
 
 #[allow(dead_code)] // the example's `main` is not called here
-#[path = "../examples/quickstart.rs"]
+#[path = "../../examples/quickstart.rs"]
+#[allow(clippy::module_inception)] // `quickstart::quickstart`: the example in its test
 mod quickstart;
 
 #[tokio::test(flavor = "current_thread")]
