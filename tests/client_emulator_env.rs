@@ -3,6 +3,7 @@
 //! configuration wins. One test in its own binary, because it sets a process-wide
 //! environment variable.
 
+#[path = "client/client_emulator_support.rs"]
 mod client_emulator_support;
 mod emulator_support;
 

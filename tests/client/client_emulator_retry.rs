@@ -3,12 +3,11 @@
 //! and instant), plus one test over a socket on real time. The lost-response cases use
 //! faults *after handling*: the emulator performs the call and answers the fault instead.
 
-mod client_emulator_support;
-mod emulator_support;
+use crate::emulator_support;
 
 use std::time::Duration;
 
-use client_emulator_support::*;
+use crate::client_emulator_support::*;
 use livestream_grpc::emulator::{Emulator, Fault, FaultScript, LroTiming};
 use livestream_grpc::longrunning::ListOperationsRequest;
 use livestream_grpc::policy::{RetryCodes, RetryPolicyExt};

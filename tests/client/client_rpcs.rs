@@ -1,14 +1,14 @@
 //! Every one of the 41 RPCs through `Client` served by a fake of our own (the generated
-//! server traits implemented in `tests/common`), in-process and over a channel handed in:
+//! server traits implemented in `tests/client/common.rs`), in-process and over a channel handed in:
 //! what users who test against their own implementation get. Also a partial
 //! implementation, a connection failure, and `Send`/`Sync`. The same against the emulator,
 //! with its answers checked, is `client_emulator_rpcs.rs`.
 
-mod common;
+use crate::common;
 
-use common::Fake;
-use common::expected_routing;
-use common::names::{channel, location};
+use crate::common::Fake;
+use crate::common::expected_routing;
+use crate::common::names::{channel, location};
 use livestream_grpc::field_mask::UpdateMask;
 use livestream_grpc::names::{OperationName, ProjectName};
 use livestream_grpc::v1::*;

@@ -2,12 +2,9 @@
 //! channel, an input, a DVR session (whose mask is required) and the pool against the
 //! emulator, which applies them with the service's semantics; bad paths fail locally.
 
-mod client_emulator_support;
-mod emulator_support;
-
 use std::time::Duration;
 
-use client_emulator_support::*;
+use crate::client_emulator_support::*;
 use livestream_grpc::ErrorKind;
 use livestream_grpc::emulator::LroTiming;
 use livestream_grpc::field_mask::{self, UpdateMask};

@@ -3,9 +3,6 @@
 //! page tokens to them and rejects a token sent without them), limits, the server's default
 //! and maximum page sizes, resuming from a token, retries per page, and every List method.
 
-mod client_emulator_support;
-mod emulator_support;
-
 use futures_util::TryStreamExt;
 use livestream_grpc::Client;
 use livestream_grpc::emulator::{Emulator, FaultScript, LroTiming};
@@ -14,8 +11,8 @@ use livestream_grpc::names::ProjectName;
 use livestream_grpc::v1::*;
 use tonic::Code;
 
-use client_emulator_support::*;
-use emulator_support::PROJECT;
+use crate::client_emulator_support::*;
+use crate::emulator_support::PROJECT;
 
 /// Creates channels `ch-0000`, `ch-0001`, ... labelled `parity=even|odd`; returns their
 /// names in order.

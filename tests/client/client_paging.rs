@@ -3,10 +3,8 @@
 //! server that repeats its page token. 2,500 items, limits, page sizes, resuming and
 //! retries against the emulator are in `client_emulator_paging.rs`.
 
-mod common;
-
-use common::Fake;
-use common::names::{channel, location};
+use crate::common::Fake;
+use crate::common::names::{channel, location};
 use futures_util::StreamExt;
 use livestream_grpc::ErrorKind;
 use livestream_grpc::v1::*;

@@ -1,7 +1,8 @@
-//! Shared helpers for the client's tests against the emulator (`tests/client_emulator_*.rs`):
-//! clients over an in-process or a socket emulator, typed names in the location of the
-//! emulator tests, and creates through the client on top of `emulator_support`'s resource
-//! bodies. A test binary using it also declares `mod emulator_support;`.
+//! Shared helpers for the client's tests against the emulator
+//! (`tests/client/client_emulator_*.rs`): clients over an in-process or a socket emulator,
+//! typed names in the location of the emulator tests, and creates through the client on top
+//! of `emulator_support`'s resource bodies. A test binary using it also declares
+//! `mod emulator_support;`.
 #![allow(dead_code, unreachable_pub, unused_imports)]
 
 use std::time::Duration;

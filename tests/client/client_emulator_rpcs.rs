@@ -3,16 +3,12 @@
 //! results, `()` for deletes), over a socket and in-process; the headers the emulator
 //! observed for each call; and local validation, which sends nothing.
 
-mod client_emulator_support;
-mod common;
-mod emulator_support;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use client_emulator_support::*;
-use common::expected_routing;
-use emulator_support::{PROJECT, channel_body, secs, with_distribution};
+use crate::client_emulator_support::*;
+use crate::common::expected_routing;
+use crate::emulator_support::{PROJECT, channel_body, secs, with_distribution};
 use livestream_grpc::emulator::{Emulator, LroTiming};
 use livestream_grpc::field_mask::UpdateMask;
 use livestream_grpc::location::{GetLocationRequest, ListLocationsRequest};

@@ -3,13 +3,11 @@
 //! a delete done without any response. Waiting, bounds, cancel, resume and progress against
 //! the emulator are in `client_emulator_lro.rs`.
 
-mod common;
-
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use common::Fake;
-use common::names::{channel, location};
+use crate::common::Fake;
+use crate::common::names::{channel, location};
 use livestream_grpc::ErrorKind;
 use livestream_grpc::longrunning::{GetOperationRequest, Operation as RawOperation, operation};
 use livestream_grpc::names::OperationName;

@@ -4,11 +4,9 @@
 
 #![cfg(feature = "auth")]
 
-mod common;
-
+use crate::common::Fake;
+use crate::common::names::channel;
 use base64::Engine as _;
-use common::Fake;
-use common::names::channel;
 use google_cloud_auth::credentials::Credentials;
 use livestream_grpc::transport::CLOUD_PLATFORM_SCOPE;
 use livestream_grpc::{Client, ErrorKind};

@@ -2,10 +2,8 @@
 //! descriptors, computed from two versions of a resource, and checked by the client before
 //! any Update is sent.
 
-mod common;
-
-use common::Fake;
-use common::names::{channel, location};
+use crate::common::Fake;
+use crate::common::names::{channel, location};
 use livestream_grpc::ErrorKind;
 use livestream_grpc::field_mask::{FieldMaskError, UpdateMask};
 use livestream_grpc::v1::{channel::Output, *};

@@ -2,13 +2,13 @@
 //! of every attempt. Retries, backoff, deadlines and request_id replay against the emulator
 //! are in `client_emulator_retry.rs`.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use common::names::location;
-use common::{Fake, done_operation};
+use crate::common::names::location;
+use crate::common::{Fake, done_operation};
 use livestream_grpc::v1::*;
 use tonic::Code;
 

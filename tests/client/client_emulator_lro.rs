@@ -4,12 +4,11 @@
 //! WaitOperation against the caller's deadline. In-process on paused tokio time (the
 //! emulator clock follows it), plus a few calls over a socket.
 
-mod client_emulator_support;
-mod emulator_support;
+use crate::emulator_support;
 
 use std::time::Duration;
 
-use client_emulator_support::*;
+use crate::client_emulator_support::*;
 use futures_util::StreamExt;
 use livestream_grpc::emulator::{Emulator, LroTiming};
 use livestream_grpc::lro::Progress;

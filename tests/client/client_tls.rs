@@ -3,10 +3,10 @@
 
 #![cfg(all(feature = "tls", feature = "server"))]
 
-mod common;
+use crate::common;
 
-use common::Fake;
-use common::names::channel;
+use crate::common::Fake;
+use crate::common::names::channel;
 use livestream_grpc::{Client, ErrorKind};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use tonic::transport::{Certificate, ClientTlsConfig, Identity, ServerTlsConfig};
