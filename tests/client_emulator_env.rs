@@ -5,6 +5,7 @@
 
 #[path = "client/client_emulator_support.rs"]
 mod client_emulator_support;
+#[path = "emulator/emulator_support.rs"]
 mod emulator_support;
 
 use client_emulator_support::{create_input, input, location};

@@ -8,7 +8,7 @@
 
 mod client_emulator_support;
 mod common;
-#[path = "../emulator_support/mod.rs"]
+#[path = "../emulator/emulator_support.rs"]
 mod emulator_support;
 
 mod client_auth;

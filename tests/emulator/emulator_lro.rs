@@ -1,11 +1,9 @@
 //! Long-running operations: metadata, instant/delayed/manual completion, cancel with
 //! rollback, delete, WaitOperation, ListOperations, TTL, failures, request_id replay.
 
-mod emulator_support;
-
 use std::time::Duration;
 
-use emulator_support::*;
+use crate::emulator_support::*;
 use livestream_grpc::emulator::{Emulator, EmulatorConfig, LroTiming};
 use livestream_grpc::longrunning::operations_client::OperationsClient;
 use livestream_grpc::longrunning::*;

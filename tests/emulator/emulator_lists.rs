@@ -1,9 +1,7 @@
 //! List semantics: paging (sizes, tokens bound to the request), locations, missing parents,
 //! filters and order_by.
 
-mod emulator_support;
-
-use emulator_support::*;
+use crate::emulator_support::*;
 use livestream_grpc::emulator::EmulatorConfig;
 use livestream_grpc::location::{GetLocationRequest, ListLocationsRequest};
 use livestream_grpc::longrunning::ListOperationsRequest;

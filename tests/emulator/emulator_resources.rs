@@ -1,11 +1,9 @@
 //! Inputs, events, clips, DVR sessions, assets and pools beyond the sharp edges: updates,
 //! preview, time-driven state machines, quotas, configuration toggles and error paths.
 
-mod emulator_support;
-
 use std::time::Duration;
 
-use emulator_support::*;
+use crate::emulator_support::*;
 use livestream_grpc::emulator::{EmulatorConfig, LroTiming, Quotas, RateLimits};
 use livestream_grpc::v1::dvr_session::State as DvrState;
 use livestream_grpc::v1::event::{State as EventState, Task};

@@ -1,9 +1,7 @@
 //! Channels and inputs through real gRPC: CRUD, output-only fields, the streaming state
 //! machine, distributions, and their error paths.
 
-mod emulator_support;
-
-use emulator_support::*;
+use crate::emulator_support::*;
 use livestream_grpc::v1::channel::StreamingState;
 use livestream_grpc::v1::*;
 use tonic::Code;

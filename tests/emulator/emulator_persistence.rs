@@ -1,11 +1,9 @@
 //! `--data-dir`: the state survives a restart; writes are atomic; a corrupt snapshot is an
 //! error, not a panic. Also the standalone binary's banner and signal handling.
 
-mod emulator_support;
-
 use std::time::Duration;
 
-use emulator_support::*;
+use crate::emulator_support::*;
 use livestream_grpc::emulator::{Emulator, LroTiming, RunningEmulator};
 use livestream_grpc::longrunning::GetOperationRequest;
 use livestream_grpc::longrunning::operations_client::OperationsClient;

@@ -1,5 +1,6 @@
-//! Shared helpers for the emulator tests (`tests/emulator_*.rs`): a started emulator with the
-//! three generated clients, valid resource bodies, and LRO unpacking.
+//! Shared helpers for the emulator tests (`tests/emulator/emulator_*.rs`): a started emulator
+//! with the three generated clients, valid resource bodies, and LRO unpacking. The client's
+//! tests against the emulator include it too, through `#[path]`.
 #![allow(dead_code, unreachable_pub)]
 
 use livestream_grpc::emulator::{Emulator, EmulatorConfig, RunningEmulator};

@@ -1,9 +1,7 @@
 //! Property tests: malformed names, IDs and page tokens never panic the server or poison
 //! its state, and always get a clear status.
 
-mod emulator_support;
-
-use emulator_support::*;
+use crate::emulator_support::*;
 use livestream_grpc::emulator::Emulator;
 use livestream_grpc::v1::livestream_service_client::LivestreamServiceClient;
 use livestream_grpc::v1::*;

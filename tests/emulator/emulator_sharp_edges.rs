@@ -1,10 +1,8 @@
 //! One test per sharp edge of the spec (§7), named after it.
 
-mod emulator_support;
-
 use std::time::Duration;
 
-use emulator_support::*;
+use crate::emulator_support::*;
 use livestream_grpc::emulator::{EmulatorConfig, FaultScript, LroTiming};
 use livestream_grpc::v1::channel::StreamingState;
 use livestream_grpc::v1::event::{State as EventState, Task};

@@ -2,11 +2,9 @@
 //! metadata, reset, the simulated encoder, failure hooks, the admin gRPC service, the
 //! in-process mode, and concurrency.
 
-mod emulator_support;
-
 use std::time::Duration;
 
-use emulator_support::*;
+use crate::emulator_support::*;
 use livestream_grpc::emulator::admin::emulator_admin_client::EmulatorAdminClient;
 use livestream_grpc::emulator::admin::{self as pb};
 use livestream_grpc::emulator::{Emulator, Fault, FaultScript};
