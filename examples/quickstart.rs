@@ -131,7 +131,7 @@ fn millis(d: Duration) -> String {
     format!("{:.0} ms", d.as_secs_f64() * 1000.0)
 }
 
-/// Runs the workflow (also called by `tests/quickstart.rs`, so CI runs exactly this code).
+/// Runs the workflow (also called by `tests/api/quickstart.rs`, so CI runs exactly this code).
 pub(crate) async fn run(args: Args) -> Result<(), BoxError> {
     let (client, target, location, output_root) =
         match (&args.project, &args.location, &args.bucket) {

@@ -61,7 +61,7 @@ total=$(cd "$proto" && cat "${files[@]}" | wc -c)
 # Vendored protocol buffers
 
 Package: \`google-proto-files@$version\` from the npm registry (Apache-2.0, see \`LICENSE\`).
-Re-vendor with \`scripts/update-protos.sh VERSION\`; \`tests/proto_checksums.rs\` checks every
+Re-vendor with \`scripts/update-protos.sh VERSION\`; \`tests/api/proto_checksums.rs\` checks every
 file against \`SHA256SUMS\`.
 
 The set is the five entry files (Live Stream v1 \`service\`, \`resources\`, \`outputs\`,

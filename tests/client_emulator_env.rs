@@ -3,7 +3,9 @@
 //! configuration wins. One test in its own binary, because it sets a process-wide
 //! environment variable.
 
+#[path = "client/client_emulator_support.rs"]
 mod client_emulator_support;
+#[path = "emulator/emulator_support.rs"]
 mod emulator_support;
 
 use client_emulator_support::{create_input, input, location};

@@ -2,6 +2,7 @@
 //! request contents. In its own test binary: tracing caches per-callsite interest globally,
 //! so a test binary that also runs calls without a subscriber could race with this one.
 
+#[path = "client/common.rs"]
 mod common;
 
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,14 @@
+//! The emulator through real gRPC with the generated clients: one test binary for all the
+//! emulator tests (resources, lists, long-running operations, controls, persistence, the
+//! sharp edges it reproduces, property tests).
+
+mod emulator_support;
+
+mod emulator_channels;
+mod emulator_controls;
+mod emulator_lists;
+mod emulator_lro;
+mod emulator_persistence;
+mod emulator_props;
+mod emulator_resources;
+mod emulator_sharp_edges;
