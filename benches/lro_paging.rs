@@ -8,6 +8,7 @@
 #[macro_use]
 mod support;
 
+use livestream_grpc::Method;
 use std::time::{Duration, Instant};
 
 use livestream_grpc::Client;
@@ -166,9 +167,9 @@ async fn lro(mode: Mode, emu: &RunningEmulator, timing: &str, polling: PollingOp
             }
         }),
     ];
-    let polls_before = emu.call_count("GetOperation").expect("a method");
+    let polls_before = emu.call_count(Method::GetOperation);
     let mut sampled = interleave(&mut variants, rounds, per_batch).await;
-    let polls = emu.call_count("GetOperation").expect("a method") - polls_before;
+    let polls = emu.call_count(Method::GetOperation) - polls_before;
     let calls = (rounds + 1) * per_batch * 3;
     print_latency_table(
         &format!("CreateChannel and wait, {timing}, over loopback, current_thread runtime"),

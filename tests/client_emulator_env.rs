@@ -10,6 +10,7 @@ mod emulator_support;
 
 use client_emulator_support::{create_input, input, location};
 use livestream_grpc::Client;
+use livestream_grpc::Method;
 use livestream_grpc::emulator::Emulator;
 use livestream_grpc::transport::EMULATOR_HOST_ENV;
 
@@ -31,8 +32,8 @@ async fn the_emulator_variable_switches_to_plaintext_and_anonymous() {
     assert!(format!("{client:?}").contains("(emulator)"), "{client:?}");
     let created = create_input(&client, "in").await;
     assert_eq!(client.get_input(input("in")).await.unwrap(), created);
-    assert_eq!(named.call_count("CreateInput").unwrap(), 1);
-    let recorded = &named.requests("GetInput").unwrap()[0];
+    assert_eq!(named.call_count(Method::CreateInput), 1);
+    let recorded = &named.requests(Method::GetInput)[0];
     assert!(recorded.header("authorization").is_none(), "anonymous");
     assert!(recorded.header("x-goog-user-project").is_none());
 
@@ -47,8 +48,8 @@ async fn the_emulator_variable_switches_to_plaintext_and_anonymous() {
         err.is_not_found(),
         "the other emulator has no such input: {err:?}"
     );
-    assert_eq!(other.call_count("GetInput").unwrap(), 1);
-    assert_eq!(named.call_count("GetInput").unwrap(), 1);
+    assert_eq!(other.call_count(Method::GetInput), 1);
+    assert_eq!(named.call_count(Method::GetInput), 1);
 
     // So does an explicit emulator host, and ignoring the variable.
     let client = Client::builder()
@@ -57,7 +58,7 @@ async fn the_emulator_variable_switches_to_plaintext_and_anonymous() {
         .await
         .unwrap();
     client.list_inputs(location()).await.unwrap();
-    assert_eq!(other.call_count("ListInputs").unwrap(), 1);
+    assert_eq!(other.call_count(Method::ListInputs), 1);
     assert!(targets_production(Client::builder().ignore_emulator_env()).await);
 
     // An empty variable is ignored.

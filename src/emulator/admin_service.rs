@@ -9,6 +9,7 @@ use super::admin::emulator_admin_server::EmulatorAdmin;
 use super::admin::{self as pb, set_lro_timing_request::Timing};
 use super::store::{duration_of, ts};
 use super::{ControlError, Emulator, Fault, FaultScript, LroTiming, StreamProperties};
+use crate::methods::{Method, UnknownMethod};
 
 /// Serves the admin API of one emulator.
 #[derive(Clone, Debug)]
@@ -20,6 +21,16 @@ impl From<ControlError> for Status {
     fn from(e: ControlError) -> Status {
         e.into_status()
     }
+}
+
+/// The method a caller names (`GetChannel`, or its full gRPC path), resolved once; a
+/// misspelled name is INVALID_ARGUMENT listing the closest ones.
+fn method(name: &str) -> Result<Method, Status> {
+    name.parse().map_err(|e: UnknownMethod| {
+        Status::invalid_argument(format!(
+            "{e} (expected a short RPC name such as \"GetChannel\" or a full gRPC path)"
+        ))
+    })
 }
 
 fn fault(step: &pb::FaultStep) -> Result<Option<Fault>, Status> {
@@ -164,6 +175,7 @@ impl EmulatorAdmin for AdminService {
         request: Request<pb::InjectFaultsRequest>,
     ) -> Result<Response<()>, Status> {
         let r = request.into_inner();
+        let method = method(&r.method)?;
         let mut script = FaultScript::default();
         for step in &r.steps {
             script = match fault(step)? {
@@ -176,7 +188,7 @@ impl EmulatorAdmin for AdminService {
             let random = fault(&random)?.unwrap_or_else(|| Fault::new(Code::Unavailable));
             script = script.then_probability(r.probability, random);
         }
-        self.emulator.inject_faults(&r.method, script)?;
+        self.emulator.inject_faults(method, script);
         Ok(Response::new(()))
     }
 
@@ -185,11 +197,12 @@ impl EmulatorAdmin for AdminService {
         request: Request<pb::SetLatencyRequest>,
     ) -> Result<Response<()>, Status> {
         let r = request.get_ref();
+        let method = method(&r.method)?;
         let latency = match &r.latency {
             Some(d) => duration_of("latency", d)?,
             None => Duration::ZERO,
         };
-        self.emulator.set_latency(&r.method, latency)?;
+        self.emulator.set_latency(method, latency);
         Ok(Response::new(()))
     }
 
@@ -201,7 +214,7 @@ impl EmulatorAdmin for AdminService {
         if method.is_empty() {
             self.emulator.clear_all_faults();
         } else {
-            self.emulator.clear_faults(method)?;
+            self.emulator.clear_faults(self::method(method)?);
         }
         Ok(Response::new(()))
     }
@@ -211,7 +224,12 @@ impl EmulatorAdmin for AdminService {
         _: Request<pb::GetCallCountsRequest>,
     ) -> Result<Response<pb::GetCallCountsResponse>, Status> {
         Ok(Response::new(pb::GetCallCountsResponse {
-            counts: self.emulator.call_counts().into_iter().collect(),
+            counts: self
+                .emulator
+                .call_counts()
+                .into_iter()
+                .map(|(method, count)| (method.name().to_owned(), count))
+                .collect(),
         }))
     }
 
@@ -221,7 +239,7 @@ impl EmulatorAdmin for AdminService {
     ) -> Result<Response<pb::ListRecordedRequestsResponse>, Status> {
         let requests = self
             .emulator
-            .requests(&request.get_ref().method)?
+            .requests(method(&request.get_ref().method)?)
             .into_iter()
             .map(|r| pb::RecordedRequest {
                 headers: r

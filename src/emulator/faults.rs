@@ -205,6 +205,7 @@ impl RecordedRequest {
     /// valid one.
     ///
     /// ```
+    /// use livestream_grpc::Method;
     /// use livestream_grpc::emulator::Emulator;
     /// use livestream_grpc::location::{locations_client::LocationsClient, GetLocationRequest};
     /// use std::time::Duration;
@@ -216,7 +217,7 @@ impl RecordedRequest {
     /// });
     /// request.set_timeout(Duration::from_secs(5));
     /// LocationsClient::new(emu.service()).get_location(request).await?;
-    /// let recorded = &emu.requests("GetLocation")?[0];
+    /// let recorded = &emu.requests(Method::GetLocation)[0];
     /// assert_eq!(recorded.timeout(), Some(Duration::from_secs(5)));
     /// # Ok(()) }
     /// ```

@@ -34,12 +34,6 @@ impl ControlError {
     pub(crate) fn into_status(self) -> Status {
         self.0
     }
-
-    pub(super) fn unknown_method(method: &str) -> Self {
-        ControlError(Status::invalid_argument(format!(
-            "unknown method {method:?}: expected a short RPC name such as \"GetChannel\" or a full gRPC path"
-        )))
-    }
 }
 
 impl std::fmt::Display for ControlError {

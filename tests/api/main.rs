@@ -1,7 +1,9 @@
 //! The API surface itself, without the client or the emulator's behaviour: the embedded
 //! descriptor set, the vendored protos' checksums, the generated stubs talking to each
-//! other, the typed resource names, and the README's quickstart example run end to end.
+//! other, the typed resource names, the README's quickstart example run end to end, and the
+//! layering rule of ARCHITECTURE.md checked on the sources.
 
+mod architecture;
 mod descriptor_set;
 mod names_proptest;
 mod proto_checksums;

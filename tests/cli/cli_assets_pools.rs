@@ -1,6 +1,7 @@
 //! `livestream assets` and `livestream pools` end to end.
 
 use crate::cli_support::*;
+use livestream_grpc::Method;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn assets_end_to_end() {
@@ -69,5 +70,5 @@ async fn pools_describe_and_update() {
     assert!(err.contains("precondition"), "{err}");
     // A malformed network is caught locally.
     fails(&emu, "pools update --peered-network my-vpc", 2);
-    assert_eq!(emu.call_count("UpdatePool").unwrap(), 2);
+    assert_eq!(emu.call_count(Method::UpdatePool), 2);
 }

@@ -1,6 +1,7 @@
 //! `livestream channels events | clips | dvr-sessions` end to end.
 
 use crate::cli_support::*;
+use livestream_grpc::Method;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_end_to_end() {
@@ -154,7 +155,7 @@ async fn dvr_sessions_end_to_end() {
     let window = &updated["dvrWindows"][0]["timeInterval"];
     assert_eq!(window["endTime"], new_end);
     assert_eq!(window["startTime"], start_at);
-    let request = emu.requests("UpdateDvrSession").unwrap();
+    let request = emu.requests(Method::UpdateDvrSession);
     assert_eq!(request.len(), 1);
     // Update without a mask: derived from the change.
     let newer_end = emu_time(&emu, 2400);
@@ -166,7 +167,7 @@ async fn dvr_sessions_end_to_end() {
         updated["dvrWindows"][0]["timeInterval"]["endTime"],
         newer_end
     );
-    assert_eq!(emu.call_count("UpdateDvrSession").unwrap(), 2);
+    assert_eq!(emu.call_count(Method::UpdateDvrSession), 2);
 
     let table = ok(&emu, "channels dvr-sessions list --channel ch");
     assert!(table.starts_with("ID     STATE"), "{table}");

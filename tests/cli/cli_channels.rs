@@ -2,6 +2,7 @@
 //! a Google-style config file, the JSON round trip, and precondition exit codes.
 
 use crate::cli_support::*;
+use livestream_grpc::Method;
 
 /// A channel config as Google's documentation writes them (camelCase, enums as strings,
 /// durations as "2s"), with a distribution.
@@ -46,7 +47,7 @@ async fn channels_end_to_end() {
         updated.contains("  uri: gs://my-bucket/other\n"),
         "{updated}"
     );
-    assert_eq!(emu.call_count("UpdateChannel").unwrap(), 1);
+    assert_eq!(emu.call_count(Method::UpdateChannel), 1);
     // A bad mask is caught locally.
     let err = fails(
         &emu,
@@ -54,7 +55,7 @@ async fn channels_end_to_end() {
         2,
     );
     assert!(err.contains("cannot be updated"), "{err}");
-    assert_eq!(emu.call_count("UpdateChannel").unwrap(), 1);
+    assert_eq!(emu.call_count(Method::UpdateChannel), 1);
 
     // Start: waits and prints the running channel.
     let started = run(&emu, "channels start ch");
@@ -126,7 +127,7 @@ async fn describe_json_round_trips_and_updates_from_config() {
         same.stderr.contains("No changes to channel [a]"),
         "{same:#?}"
     );
-    assert_eq!(emu.call_count("UpdateChannel").unwrap(), 0);
+    assert_eq!(emu.call_count(Method::UpdateChannel), 0);
     // An edited copy: only what changed is sent.
     let edited = described.replace("\"maxSegmentCount\": 5", "\"maxSegmentCount\": 7");
     let edited = config_file(&dir, "edited.json", &edited);

@@ -3,6 +3,7 @@
 //! the environment defaults.
 
 use crate::cli_support::*;
+use livestream_grpc::Method;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inputs_end_to_end() {
@@ -57,14 +58,14 @@ async fn inputs_end_to_end() {
     // update: a flag; then the same value again, which sends nothing.
     let updated = ok(&emu, "inputs update in-1 --tier uhd");
     assert!(updated.contains("tier: UHD\n"), "{updated}");
-    assert_eq!(emu.call_count("UpdateInput").unwrap(), 1);
+    assert_eq!(emu.call_count(Method::UpdateInput), 1);
     let same = run(&emu, "inputs update in-1 --tier uhd");
     assert_eq!(same.code, 0, "{same:#?}");
     assert!(
         same.stderr.contains("No changes to input [in-1]"),
         "{same:#?}"
     );
-    assert_eq!(emu.call_count("UpdateInput").unwrap(), 1, "nothing sent");
+    assert_eq!(emu.call_count(Method::UpdateInput), 1, "nothing sent");
     // Labels cannot be updated: said, not silently dropped.
     let dir = tempfile::tempdir().unwrap();
     let patch = config_file(
@@ -148,7 +149,7 @@ async fn json_output_round_trips_as_config() {
     // Feeding a resource its own description changes nothing and sends nothing.
     let same = run(&emu, format!("inputs update a --config {copy}"));
     assert!(same.stderr.contains("No changes"), "{same:#?}");
-    assert_eq!(emu.call_count("UpdateInput").unwrap(), 0);
+    assert_eq!(emu.call_count(Method::UpdateInput), 0);
     // YAML is the same value.
     let yaml = ok(&emu, "inputs describe a --format yaml");
     assert!(
@@ -202,8 +203,8 @@ async fn bad_config_files_name_the_path_and_change_nothing() {
     // Updates read their config before anything is sent, too.
     let bad = config_file(&dir, "bad.json", r#"{"tierr": "SD"}"#);
     fails(&emu, format!("inputs update x --config {bad}"), 2);
-    assert_eq!(emu.call_count("CreateInput").unwrap(), 0);
-    assert_eq!(emu.call_count("GetInput").unwrap(), 0);
+    assert_eq!(emu.call_count(Method::CreateInput), 0);
+    assert_eq!(emu.call_count(Method::GetInput), 0);
     assert!(emu.call_counts().is_empty(), "{:?}", emu.call_counts());
 }
 

@@ -4,6 +4,7 @@
 #![cfg(all(feature = "cli", unix))]
 
 use crate::cli_support::*;
+use livestream_grpc::Method;
 use livestream_grpc::emulator::LroTiming;
 
 /// The operation name `--async` printed.
@@ -110,7 +111,7 @@ async fn ctrl_c_while_waiting_leaves_the_operation_running() {
         interrupted.stderr.contains("was not cancelled"),
         "{interrupted:#?}"
     );
-    assert_eq!(emu.call_count("CancelOperation").unwrap(), 0);
+    assert_eq!(emu.call_count(Method::CancelOperation), 0);
     // Still running: the emulator can complete it now, and the hint's command then works.
     emu.complete_operation(&hint)
         .expect("the operation was still pending");

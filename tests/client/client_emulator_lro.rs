@@ -5,6 +5,7 @@
 //! emulator clock follows it), plus a few calls over a socket.
 
 use crate::emulator_support;
+use livestream_grpc::Method;
 
 use std::time::Duration;
 
@@ -69,8 +70,8 @@ async fn wait_polls_a_delayed_operation_with_the_default_backoff() {
     let polls = poll_times(Duration::from_secs(14));
     assert_eq!(polls.len(), 5);
     assert_about(start.elapsed(), polls[4]);
-    assert_eq!(emu.call_count("GetOperation").unwrap(), 5);
-    for request in emu.requests("GetOperation").unwrap() {
+    assert_eq!(emu.call_count(Method::GetOperation), 5);
+    for request in emu.requests(Method::GetOperation) {
         assert_eq!(
             request.header("x-goog-request-params"),
             Some(format!("name={}", operation.name()).as_str())
@@ -92,7 +93,7 @@ async fn waiting_is_bounded_by_thirty_minutes_by_default_then_resumable() {
     assert!(err.to_string().contains("resume it by name"), "{err}");
     assert!(err.to_string().contains(operation.name()), "{err}");
     let polls = poll_times(Duration::from_secs(30 * 60));
-    assert_eq!(emu.call_count("GetOperation").unwrap(), polls.len() as u64);
+    assert_eq!(emu.call_count(Method::GetOperation), polls.len() as u64);
     assert_about(start.elapsed(), *polls.last().unwrap());
     // Still running, on the client's side and the emulator's.
     assert!(!operation.is_done());
@@ -125,7 +126,7 @@ async fn custom_bounds_from_the_client_or_per_operation() {
     assert!(err.is_timeout(), "{err:?}");
     // Polls at 1, 2.5, 4.75 and 8.125 s; the next would be after the 10 s bound.
     assert_about(start.elapsed(), Duration::from_millis(8125));
-    assert_eq!(emu.call_count("GetOperation").unwrap(), 4);
+    assert_eq!(emu.call_count(Method::GetOperation), 4);
 
     // One operation's own bound, with its own backoff.
     let polling = PollingOptions::new()
@@ -142,7 +143,7 @@ async fn custom_bounds_from_the_client_or_per_operation() {
     let start = Instant::now();
     assert!(operation.wait().await.unwrap_err().is_timeout());
     assert_eq!(start.elapsed(), Duration::from_secs(6));
-    assert_eq!(emu.call_count("GetOperation").unwrap(), 4 + 3);
+    assert_eq!(emu.call_count(Method::GetOperation), 4 + 3);
     emu.complete_all_operations();
     let created: Input = operation.wait().await.unwrap();
     assert_eq!(created.name, input("in").to_string());
@@ -162,7 +163,7 @@ async fn cancel_rolls_a_start_back_and_the_wait_ends_cancelled() {
     assert_eq!(err.kind(), ErrorKind::Operation);
     assert!(err.is_operation_failure() && !err.is_retryable());
     assert_eq!(
-        emu.call_count("GetOperation").unwrap(),
+        emu.call_count(Method::GetOperation),
         1,
         "the first poll finds it cancelled"
     );
@@ -200,7 +201,7 @@ async fn an_operation_resumes_by_name_in_a_fresh_client() {
     let created = operation.wait().await.unwrap();
     assert_eq!(created.name, channel("ch").to_string());
     // A resumed operation polls at once, then backs off: 0, 1.5, 3.75, 7.125, 12.1875 s.
-    assert_eq!(emu.call_count("GetOperation").unwrap(), 5);
+    assert_eq!(emu.call_count(Method::GetOperation), 5);
     assert_about(start.elapsed(), Duration::from_micros(12_187_500));
     let metadata = operation.metadata().unwrap().unwrap();
     assert_eq!(metadata.target, created.name);
@@ -225,7 +226,7 @@ async fn an_operation_resumes_by_name_over_a_new_connection() {
         fresh.operation::<Input>(&name).until_done().await.unwrap(),
         created
     );
-    assert_eq!(emu.call_count("GetOperation").unwrap(), 2);
+    assert_eq!(emu.call_count(Method::GetOperation), 2);
 
     // Resumed as the wrong type: a decode error, not a panic.
     let err = fresh
@@ -319,7 +320,7 @@ async fn progress_streams_decoded_metadata_then_the_result() {
         Ok(Progress::Done(created)) => assert_eq!(created.name, channel("ch").to_string()),
         other => panic!("expected the result, got {other:?}"),
     }
-    assert_eq!(emu.call_count("GetOperation").unwrap(), 3);
+    assert_eq!(emu.call_count(Method::GetOperation), 3);
 }
 
 #[tokio::test(start_paused = true)]
@@ -338,7 +339,7 @@ async fn deletes_yield_unit() {
             .unwrap_err()
             .is_not_found()
     );
-    assert_eq!(emu.call_count("GetOperation").unwrap(), 2);
+    assert_eq!(emu.call_count(Method::GetOperation), 2);
 }
 
 /// WaitOperation answers the latest state a little before the caller's deadline rather than
@@ -362,8 +363,7 @@ async fn wait_operation_answers_before_the_callers_deadline() {
     assert!(!latest.done);
     assert_eq!(start.elapsed(), Duration::from_secs(9));
     let sent: Vec<_> = emu
-        .requests("WaitOperation")
-        .unwrap()
+        .requests(Method::WaitOperation)
         .iter()
         .map(|r| r.timeout())
         .collect();

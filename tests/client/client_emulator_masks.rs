@@ -2,6 +2,7 @@
 //! channel, an input, a DVR session (whose mask is required) and the pool against the
 //! emulator, which applies them with the service's semantics; bad paths fail locally.
 
+use livestream_grpc::Method;
 use std::time::Duration;
 
 use crate::client_emulator_support::*;
@@ -136,7 +137,7 @@ async fn a_dvr_session_update_needs_its_mask() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidFieldMask, "{err:?}");
     assert!(err.to_string().contains("dvr_windows"), "{err}");
-    assert_eq!(emu.call_count("UpdateDvrSession").unwrap(), 0);
+    assert_eq!(emu.call_count(Method::UpdateDvrSession), 0);
 
     let update = UpdateDvrSessionRequest {
         update_mask: Some(UpdateMask::diff(&old, &live).unwrap().into()),

@@ -5,6 +5,7 @@
 
 use futures_util::TryStreamExt;
 use livestream_grpc::Client;
+use livestream_grpc::Method;
 use livestream_grpc::emulator::{Emulator, FaultScript, LroTiming};
 use livestream_grpc::longrunning::ListOperationsRequest;
 use livestream_grpc::names::ProjectName;
@@ -57,7 +58,7 @@ async fn twenty_five_hundred_channels_by_item_and_by_page() {
     assert_eq!(seen, all);
     assert_eq!(items.pager().pages(), 25);
     assert!(items.unreachable().is_empty());
-    let requests = emu.requests("ListChannels").unwrap();
+    let requests = emu.requests(Method::ListChannels);
     assert_eq!(requests.len(), 25);
     for request in &requests {
         assert_eq!(
@@ -98,14 +99,14 @@ async fn twenty_five_hundred_channels_by_item_and_by_page() {
     assert_eq!(sizes(capped), [1000, 1000, 500]);
 
     // A limit stops fetching.
-    let before = emu.call_count("ListChannels").unwrap();
+    let before = emu.call_count(Method::ListChannels);
     let first = client
         .list_channels(list(100))
         .collect_items(Some(150))
         .await
         .unwrap();
     assert_eq!(names(first), all[..150]);
-    assert_eq!(emu.call_count("ListChannels").unwrap() - before, 2);
+    assert_eq!(emu.call_count(Method::ListChannels) - before, 2);
 
     // The create operations, newest first, over three pages of 1,000.
     let request = ListOperationsRequest {
@@ -142,7 +143,7 @@ async fn filter_and_order_by_are_carried_across_pages() {
     let expected: Vec<String> = all.iter().step_by(2).rev().cloned().collect();
     assert_eq!(even.len(), 1250);
     assert_eq!(names(even), expected);
-    assert_eq!(emu.call_count("ListChannels").unwrap(), 13);
+    assert_eq!(emu.call_count(Method::ListChannels), 13);
 
     // Which matters: the emulator binds its tokens to the filter and the order.
     let first = client.list_channels(request.clone()).await.unwrap();
@@ -174,7 +175,7 @@ async fn a_pager_resumes_from_its_token_and_one_await_is_one_page() {
     let page = client.list_channels(list(10)).await.unwrap();
     assert_eq!(names(page.channels), all[..10]);
     assert!(!page.next_page_token.is_empty());
-    assert_eq!(emu.call_count("ListChannels").unwrap(), 1);
+    assert_eq!(emu.call_count(Method::ListChannels), 1);
 
     let mut pager = client.list_channels(list(100)).by_page();
     pager.next().await.unwrap().unwrap();
@@ -198,18 +199,22 @@ async fn each_page_is_retried_and_a_failure_ends_the_stream() {
     // The first page succeeds; the second fails once (retried), the third fails for good.
     let mut pager = client.list_channels(list(100)).by_page();
     pager.next().await.unwrap().unwrap();
-    emu.inject_faults("ListChannels", FaultScript::codes([Code::Unavailable]))
-        .unwrap();
+    emu.inject_faults(
+        Method::ListChannels,
+        FaultScript::codes([Code::Unavailable]),
+    );
     pager.next().await.unwrap().unwrap();
-    emu.inject_faults("ListChannels", FaultScript::codes([Code::PermissionDenied]))
-        .unwrap();
+    emu.inject_faults(
+        Method::ListChannels,
+        FaultScript::codes([Code::PermissionDenied]),
+    );
     let err = pager.next().await.unwrap().unwrap_err();
     assert!(err.is_permission_denied(), "{err:?}");
     assert!(
         pager.next().await.is_none(),
         "the stream ends after an error"
     );
-    assert_eq!(emu.call_count("ListChannels").unwrap(), 4);
+    assert_eq!(emu.call_count(Method::ListChannels), 4);
 }
 
 #[tokio::test]

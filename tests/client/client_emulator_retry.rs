@@ -13,7 +13,7 @@ use livestream_grpc::longrunning::ListOperationsRequest;
 use livestream_grpc::policy::{RetryCodes, RetryPolicyExt};
 use livestream_grpc::v1::channel::StreamingState;
 use livestream_grpc::v1::*;
-use livestream_grpc::{Client, ErrorKind};
+use livestream_grpc::{Client, ErrorKind, Method};
 use tokio::time::Instant;
 use tonic::Code;
 
@@ -23,9 +23,8 @@ fn lost_response() -> FaultScript {
 }
 
 /// The recorded request_ids of every call of `method`.
-fn request_ids(emu: &Emulator, method: &str) -> Vec<Option<String>> {
+fn request_ids(emu: &Emulator, method: Method) -> Vec<Option<String>> {
     emu.requests(method)
-        .unwrap()
         .into_iter()
         .map(|r| r.request_id)
         .collect()
@@ -52,8 +51,10 @@ async fn operations_with_verb(client: &Client, verb: &str) -> Vec<String> {
 async fn reads_retry_unavailable_with_exponential_backoff() {
     let (emu, client) = in_process(LroTiming::Instant);
     let name = channel_with_input(&client, "ch").await;
-    emu.inject_faults("GetChannel", FaultScript::codes([Code::Unavailable; 2]))
-        .unwrap();
+    emu.inject_faults(
+        Method::GetChannel,
+        FaultScript::codes([Code::Unavailable; 2]),
+    );
     let start = Instant::now();
     let channel = client
         .get_channel(&name)
@@ -61,16 +62,15 @@ async fn reads_retry_unavailable_with_exponential_backoff() {
         .await
         .unwrap();
     assert_eq!(channel.name, name.to_string());
-    assert_eq!(emu.call_count("GetChannel").unwrap(), 3);
+    assert_eq!(emu.call_count(Method::GetChannel), 3);
     // 1 s, then 1.3 s.
     assert_eq!(start.elapsed(), Duration::from_millis(2300));
 
     // Each page of a pager is retried on its own.
     emu.inject_faults(
-        "ListChannels",
+        Method::ListChannels,
         FaultScript::codes([Code::Unavailable, Code::Ok, Code::Unavailable]),
-    )
-    .unwrap();
+    );
     create_channel(&client, "ch2", None).await;
     let request = ListChannelsRequest {
         parent: location().to_string(),
@@ -84,7 +84,7 @@ async fn reads_retry_unavailable_with_exponential_backoff() {
         .unwrap();
     assert_eq!(channels.len(), 2);
     assert_eq!(
-        emu.call_count("ListChannels").unwrap(),
+        emu.call_count(Method::ListChannels),
         4,
         "two pages, each after one UNAVAILABLE"
     );
@@ -94,12 +94,14 @@ async fn reads_retry_unavailable_with_exponential_backoff() {
 async fn mutations_with_a_request_id_retry_unavailable_with_the_same_id() {
     let (emu, client) = in_process(LroTiming::Instant);
     let name = channel_with_input(&client, "ch").await;
-    emu.inject_faults("StartChannel", FaultScript::codes([Code::Unavailable; 2]))
-        .unwrap();
+    emu.inject_faults(
+        Method::StartChannel,
+        FaultScript::codes([Code::Unavailable; 2]),
+    );
     let start = Instant::now();
     finished(client.start_channel(&name).with_backoff(exact_backoff())).await;
     assert_eq!(start.elapsed(), Duration::from_millis(2300));
-    let ids = request_ids(&emu, "StartChannel");
+    let ids = request_ids(&emu, Method::StartChannel);
     assert_eq!(ids.len(), 3);
     assert!(
         ids[0].is_some() && ids.iter().all(|id| *id == ids[0]),
@@ -122,8 +124,7 @@ async fn other_codes_and_unretried_methods_fail_after_one_attempt() {
         Code::InvalidArgument,
         Code::DeadlineExceeded,
     ] {
-        emu.inject_faults("GetChannel", FaultScript::codes([code]))
-            .unwrap();
+        emu.inject_faults(Method::GetChannel, FaultScript::codes([code]));
         let err = client.get_channel(&name).await.unwrap_err();
         assert_eq!(
             (err.code(), err.kind()),
@@ -133,14 +134,13 @@ async fn other_codes_and_unretried_methods_fail_after_one_attempt() {
         assert_eq!(err.attempts(), 1);
         assert!(err.may_have_been_sent());
     }
-    assert_eq!(emu.call_count("GetChannel").unwrap(), 4);
+    assert_eq!(emu.call_count(Method::GetChannel), 4);
 
     // A mutation with a request_id is retried on UNAVAILABLE only.
     emu.inject_faults(
-        "StopChannel",
+        Method::StopChannel,
         FaultScript::codes([Code::FailedPrecondition]),
-    )
-    .unwrap();
+    );
     let err = client.stop_channel(&name).await.unwrap_err();
     assert!(
         err.is_failed_precondition() && err.attempts() == 1,
@@ -159,12 +159,14 @@ async fn other_codes_and_unretried_methods_fail_after_one_attempt() {
             .is_some(),
         "{err:?}"
     );
-    assert_eq!(emu.call_count("StopChannel").unwrap(), 2);
+    assert_eq!(emu.call_count(Method::StopChannel), 2);
 
     // Methods without a request_id are never retried, even on UNAVAILABLE.
     let operation = client.start_channel(&name).await.unwrap();
-    emu.inject_faults("PreviewInput", FaultScript::codes([Code::Unavailable]))
-        .unwrap();
+    emu.inject_faults(
+        Method::PreviewInput,
+        FaultScript::codes([Code::Unavailable]),
+    );
     let err = client.preview_input(input("ch-in")).await.unwrap_err();
     assert!(err.is_unavailable() && err.attempts() == 1, "{err:?}");
     assert_eq!(
@@ -172,12 +174,14 @@ async fn other_codes_and_unretried_methods_fail_after_one_attempt() {
         ErrorKind::Status,
         "not exhausted: never retryable"
     );
-    emu.inject_faults("CancelOperation", FaultScript::codes([Code::Unavailable]))
-        .unwrap();
+    emu.inject_faults(
+        Method::CancelOperation,
+        FaultScript::codes([Code::Unavailable]),
+    );
     let err = operation.cancel().await.unwrap_err();
     assert!(err.is_unavailable() && err.attempts() == 1, "{err:?}");
-    assert_eq!(emu.call_count("PreviewInput").unwrap(), 1);
-    assert_eq!(emu.call_count("CancelOperation").unwrap(), 1);
+    assert_eq!(emu.call_count(Method::PreviewInput), 1);
+    assert_eq!(emu.call_count(Method::CancelOperation), 1);
     assert!(!operation.is_done());
 }
 
@@ -187,8 +191,7 @@ async fn the_attempt_limit_ends_in_retries_exhausted_with_the_last_status() {
     create_input(&client, "in").await; // the pool appears
     let faults =
         (1..=6).map(|n| Fault::new(Code::Unavailable).with_message(format!("attempt {n}")));
-    emu.inject_faults("GetPool", FaultScript::faults(faults))
-        .unwrap();
+    emu.inject_faults(Method::GetPool, FaultScript::faults(faults));
     let pool = location().pool("default").unwrap();
     let err = client.get_pool(&pool).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::RetriesExhausted, "{err:?}");
@@ -199,7 +202,7 @@ async fn the_attempt_limit_ends_in_retries_exhausted_with_the_last_status() {
         "attempt 5",
         "the last status"
     );
-    assert_eq!(emu.call_count("GetPool").unwrap(), 5);
+    assert_eq!(emu.call_count(Method::GetPool), 5);
     assert!(
         err.to_string()
             .starts_with("GetPool: gave up after 5 attempts"),
@@ -207,14 +210,16 @@ async fn the_attempt_limit_ends_in_retries_exhausted_with_the_last_status() {
     );
     // The sixth fault is still queued: the next call meets it, then succeeds.
     client.get_pool(&pool).await.unwrap();
-    assert_eq!(emu.call_count("GetPool").unwrap(), 7);
+    assert_eq!(emu.call_count(Method::GetPool), 7);
 }
 
 #[tokio::test(start_paused = true)]
 async fn the_overall_deadline_bounds_retries() {
     let (emu, client) = in_process(LroTiming::Instant);
-    emu.inject_faults("ListInputs", FaultScript::codes([Code::Unavailable; 10]))
-        .unwrap();
+    emu.inject_faults(
+        Method::ListInputs,
+        FaultScript::codes([Code::Unavailable; 10]),
+    );
     let start = Instant::now();
     let err = client
         .list_inputs(location())
@@ -226,7 +231,7 @@ async fn the_overall_deadline_bounds_retries() {
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
     assert!(err.is_timeout() && err.code() == Code::DeadlineExceeded);
     assert_eq!(err.attempts(), 3);
-    assert_eq!(emu.call_count("ListInputs").unwrap(), 3);
+    assert_eq!(emu.call_count(Method::ListInputs), 3);
     assert_eq!(start.elapsed(), Duration::from_millis(2300));
 }
 
@@ -234,18 +239,16 @@ async fn the_overall_deadline_bounds_retries() {
 async fn deadlines_against_emulator_latency_are_sent_as_grpc_timeout() {
     let (emu, client) = in_process(LroTiming::Instant);
     // The default 60 s deadline against a 10 minute latency.
-    emu.set_latency("ListAssets", Duration::from_secs(600))
-        .unwrap();
+    emu.set_latency(Method::ListAssets, Duration::from_secs(600));
     let start = Instant::now();
     let err = client.list_assets(location()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
     assert_eq!(start.elapsed(), Duration::from_secs(60));
-    let sent = emu.requests("ListAssets").unwrap()[0].timeout();
+    let sent = emu.requests(Method::ListAssets)[0].timeout();
     assert_eq!(sent, Some(Duration::from_secs(60)));
 
     // A per-attempt timeout, retried because the policy says so.
-    emu.set_latency("ListAssets", Duration::from_secs(10))
-        .unwrap();
+    emu.set_latency(Method::ListAssets, Duration::from_secs(10));
     let start = Instant::now();
     let err = client
         .list_assets(location())
@@ -260,7 +263,7 @@ async fn deadlines_against_emulator_latency_are_sent_as_grpc_timeout() {
     assert_eq!((err.code(), err.attempts()), (Code::DeadlineExceeded, 3));
     // Three attempts of 2 s, with 1 s and 1.3 s between them.
     assert_eq!(start.elapsed(), Duration::from_millis(8300));
-    let sent: Vec<_> = emu.requests("ListAssets").unwrap()[1..]
+    let sent: Vec<_> = emu.requests(Method::ListAssets)[1..]
         .iter()
         .map(|r| r.timeout())
         .collect();
@@ -272,14 +275,13 @@ async fn a_retry_info_delay_from_the_emulator_wins_over_backoff() {
     let (emu, client) = in_process(LroTiming::Instant);
     create_input(&client, "in").await;
     emu.inject_faults(
-        "GetInput",
+        Method::GetInput,
         FaultScript::codes([Code::Unavailable]).with_retry_delay(Duration::from_secs(7)),
-    )
-    .unwrap();
+    );
     let start = Instant::now();
     client.get_input(input("in")).await.unwrap();
     assert_eq!(start.elapsed(), Duration::from_secs(7));
-    assert_eq!(emu.call_count("GetInput").unwrap(), 2);
+    assert_eq!(emu.call_count(Method::GetInput), 2);
 }
 
 /// Durations too large to add to a clock reading (a caller's `Duration::MAX`, a server's
@@ -295,19 +297,19 @@ async fn absurd_durations_are_no_bound_rather_than_a_panic() {
         .await
         .unwrap();
     assert_eq!(got, created);
-    let sent = emu.requests("GetInput").unwrap()[0].timeout().unwrap();
+    let sent = emu.requests(Method::GetInput)[0].timeout().unwrap();
     assert!(sent > Duration::from_secs(86_400 * 365), "{sent:?}");
 
     // A delay the 60 s deadline cannot wait for ends the call at once: by the default
     // policy's time limit, or by the deadline under a policy without one.
     let absurd =
         FaultScript::codes([Code::Unavailable]).with_retry_delay(Duration::from_secs(u64::MAX / 2));
-    emu.inject_faults("GetInput", absurd.clone()).unwrap();
+    emu.inject_faults(Method::GetInput, absurd.clone());
     let start = Instant::now();
     let err = client.get_input(input("in")).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::RetriesExhausted, "{err:?}");
     assert_eq!((err.attempts(), start.elapsed()), (1, Duration::ZERO));
-    emu.inject_faults("GetInput", absurd).unwrap();
+    emu.inject_faults(Method::GetInput, absurd);
     let err = client
         .get_input(input("in"))
         .with_retry_policy(RetryCodes::new([Code::Unavailable]))
@@ -333,12 +335,12 @@ async fn absurd_durations_are_no_bound_rather_than_a_panic() {
 #[tokio::test(start_paused = true)]
 async fn a_lost_create_response_is_retried_with_the_same_request_id_and_creates_one_channel() {
     let (emu, client) = in_process(LroTiming::Instant);
-    emu.inject_faults("CreateChannel", lost_response()).unwrap();
+    emu.inject_faults(Method::CreateChannel, lost_response());
     let operation = client
         .create_channel(create_channel_request("ch", None))
         .await
         .expect("the retry gets the original operation back");
-    let ids = request_ids(&emu, "CreateChannel");
+    let ids = request_ids(&emu, Method::CreateChannel);
     assert_eq!(ids.len(), 2);
     assert!(ids[0].is_some() && ids[0] == ids[1], "{ids:?}");
     // One channel, one create operation: the one the retry returned.
@@ -369,10 +371,10 @@ async fn a_request_id_set_by_the_caller_is_kept_and_replayed() {
         name: name.to_string(),
         request_id: request_id.clone(),
     };
-    emu.inject_faults("StartChannel", lost_response()).unwrap();
+    emu.inject_faults(Method::StartChannel, lost_response());
     let operation = client.start_channel(start.clone()).await.unwrap();
     assert_eq!(
-        request_ids(&emu, "StartChannel"),
+        request_ids(&emu, Method::StartChannel),
         [Some(request_id.clone()), Some(request_id.clone())]
     );
     // Started once; sending the same request again (say, after a restart) answers the same
@@ -408,20 +410,20 @@ async fn lost_responses_of_event_calls_are_replayed() {
         }),
         ..Default::default()
     };
-    emu.inject_faults("CreateEvent", lost_response()).unwrap();
+    emu.inject_faults(Method::CreateEvent, lost_response());
     let event = client.create_event(create).await.unwrap();
     assert_eq!(event.name, name.event("ad").unwrap().to_string());
-    assert_eq!(emu.call_count("CreateEvent").unwrap(), 2);
+    assert_eq!(emu.call_count(Method::CreateEvent), 2);
     // One event: the replay answered the first response (SCHEDULED), the event has
     // started running since.
     let events = client.list_events(&name).collect_items(None).await.unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].create_time, event.create_time);
     // A lost DeleteEvent response: the retry answers `()` rather than NOT_FOUND.
-    emu.inject_faults("DeleteEvent", lost_response()).unwrap();
+    emu.inject_faults(Method::DeleteEvent, lost_response());
     let event_name = name.event("ad").unwrap();
     let () = client.delete_event(&event_name).await.unwrap();
-    assert_eq!(emu.call_count("DeleteEvent").unwrap(), 2);
+    assert_eq!(emu.call_count(Method::DeleteEvent), 2);
     assert!(
         client
             .get_event(&event_name)
@@ -435,8 +437,7 @@ async fn lost_responses_of_event_calls_are_replayed() {
 async fn a_lost_response_of_an_unretried_call_says_it_may_have_been_sent() {
     let (emu, client) = in_process(LroTiming::Instant);
     let (_, mut operation) = pending_start(&emu, &client, "ch").await;
-    emu.inject_faults("CancelOperation", lost_response())
-        .unwrap();
+    emu.inject_faults(Method::CancelOperation, lost_response());
     let err = operation.cancel().await.unwrap_err();
     assert!(err.is_unavailable() && err.may_have_been_sent(), "{err:?}");
     assert_eq!(err.attempts(), 1);
@@ -448,24 +449,23 @@ async fn a_lost_response_of_an_unretried_call_says_it_may_have_been_sent() {
 #[tokio::test]
 async fn retries_over_a_socket() {
     let (emu, client) = over_socket(LroTiming::Instant).await;
-    emu.inject_faults("CreateInput", lost_response()).unwrap();
+    emu.inject_faults(Method::CreateInput, lost_response());
     let created: Input = finished(
         client
             .create_input(create_input_request("in"))
             .with_backoff(short_backoff()),
     )
     .await;
-    let ids = request_ids(&emu, "CreateInput");
+    let ids = request_ids(&emu, Method::CreateInput);
     assert!(ids.len() == 2 && ids[0] == ids[1], "{ids:?}");
-    emu.inject_faults("GetInput", FaultScript::codes([Code::Unavailable; 2]))
-        .unwrap();
+    emu.inject_faults(Method::GetInput, FaultScript::codes([Code::Unavailable; 2]));
     let input = client
         .get_input(input("in"))
         .with_backoff(short_backoff())
         .await
         .unwrap();
     assert_eq!(input, created);
-    assert_eq!(emu.call_count("GetInput").unwrap(), 3);
+    assert_eq!(emu.call_count(Method::GetInput), 3);
     assert_eq!(
         client.list_inputs(location()).await.unwrap().inputs,
         [created]
@@ -480,8 +480,7 @@ async fn retries_over_a_socket() {
 async fn a_deadline_the_server_enforces_is_still_a_timeout() {
     let (emu, client) = over_socket(LroTiming::Instant).await;
     let name = channel_with_input(&client, "ch").await;
-    emu.set_latency("GetChannel", Duration::from_secs(10))
-        .unwrap();
+    emu.set_latency(Method::GetChannel, Duration::from_secs(10));
     for _ in 0..5 {
         let err = client
             .get_channel(&name)
@@ -508,11 +507,13 @@ async fn a_deadline_the_server_enforces_is_still_a_timeout() {
 #[tokio::test(start_paused = true)]
 async fn the_default_backoff_is_jittered_within_the_service_config_bounds() {
     let (emu, client) = in_process(LroTiming::Instant);
-    emu.inject_faults("ListInputs", FaultScript::codes([Code::Unavailable; 4]))
-        .unwrap();
+    emu.inject_faults(
+        Method::ListInputs,
+        FaultScript::codes([Code::Unavailable; 4]),
+    );
     let start = Instant::now();
     client.list_inputs(location()).await.unwrap();
-    assert_eq!(emu.call_count("ListInputs").unwrap(), 5);
+    assert_eq!(emu.call_count(Method::ListInputs), 5);
     // Full jitter: each sleep in [0, 1 s], [0, 1.3 s], [0, 1.69 s], [0, 2.197 s].
     assert!(
         start.elapsed() <= Duration::from_millis(6187 + 4),
@@ -530,15 +531,14 @@ async fn every_mutation_with_a_request_id_is_retried_by_default() {
     let (emu, client) = in_process(LroTiming::Instant);
     let loc = location();
     let ch = channel("ch");
-    let methods: Vec<&str> = livestream_grpc::Method::ALL
+    let methods: Vec<Method> = Method::ALL
         .iter()
+        .copied()
         .filter(|m| m.has_request_id())
-        .map(|m| m.name())
         .collect();
     assert_eq!(methods.len(), 20);
-    for method in &methods {
-        emu.inject_faults(method, FaultScript::codes([Code::Unavailable]))
-            .unwrap();
+    for &method in &methods {
+        emu.inject_faults(method, FaultScript::codes([Code::Unavailable]));
     }
     let event = ch.event("ad").unwrap();
     let clip = ch.clip("k").unwrap();
@@ -637,14 +637,13 @@ async fn mutations_without_a_request_id_are_never_retried() {
     let (emu, client) = in_process(LroTiming::Instant);
     let operation = start_input(&client, "in").await;
     let methods = [
-        "PreviewInput",
-        "DeleteOperation",
-        "CancelOperation",
-        "WaitOperation",
+        Method::PreviewInput,
+        Method::DeleteOperation,
+        Method::CancelOperation,
+        Method::WaitOperation,
     ];
     for method in methods {
-        emu.inject_faults(method, FaultScript::codes([Code::Unavailable]))
-            .unwrap();
+        emu.inject_faults(method, FaultScript::codes([Code::Unavailable]));
     }
     let errors = [
         client.preview_input(input("in")).await.unwrap_err(),
@@ -660,13 +659,12 @@ async fn mutations_without_a_request_id_are_never_retried() {
             "{method}: never retryable, not exhausted"
         );
         assert_eq!(err.attempts(), 1, "{method}");
-        assert_eq!(emu.call_count(method).unwrap(), 1, "{method}");
+        assert_eq!(emu.call_count(method), 1, "{method}");
     }
 }
 
 #[tokio::test(start_paused = true)]
 async fn client_and_call_options_override_the_defaults() {
-    use livestream_grpc::Method;
     use livestream_grpc::policy::{CallOptions, NeverRetry};
     let emu = Emulator::builder().build();
     let client = Client::builder()
@@ -686,13 +684,11 @@ async fn client_and_call_options_override_the_defaults() {
     );
     let name = channel_with_input(&client, "ch").await;
 
-    emu.inject_faults("GetChannel", FaultScript::codes([Code::Unavailable]))
-        .unwrap();
+    emu.inject_faults(Method::GetChannel, FaultScript::codes([Code::Unavailable]));
     let err = client.get_channel(&name).await.unwrap_err();
     assert_eq!(err.attempts(), 1, "client override: never retry");
 
-    emu.inject_faults("GetChannel", FaultScript::codes([Code::Unavailable]))
-        .unwrap();
+    emu.inject_faults(Method::GetChannel, FaultScript::codes([Code::Unavailable]));
     let start = Instant::now();
     client
         .get_channel(&name)
@@ -706,15 +702,17 @@ async fn client_and_call_options_override_the_defaults() {
     );
 
     // A mutation can be made non-retrying per call.
-    emu.inject_faults("StartChannel", FaultScript::codes([Code::Unavailable]))
-        .unwrap();
+    emu.inject_faults(
+        Method::StartChannel,
+        FaultScript::codes([Code::Unavailable]),
+    );
     let err = client
         .start_channel(&name)
         .with_retry_policy(NeverRetry)
         .await
         .unwrap_err();
     assert_eq!(err.attempts(), 1);
-    assert_eq!(emu.call_count("StartChannel").unwrap(), 1);
+    assert_eq!(emu.call_count(Method::StartChannel), 1);
 }
 
 #[tokio::test]
@@ -731,7 +729,7 @@ async fn per_call_metadata_reaches_the_emulator() {
         .with_options(options)
         .await
         .unwrap();
-    let request = &emu.requests("GetLocation").unwrap()[0];
+    let request = &emu.requests(Method::GetLocation)[0];
     assert_eq!(
         request.header("x-goog-emulator-instructions"),
         Some("fail-once")

@@ -325,13 +325,13 @@ async fn every_rpc(client: &Client, emu: &Emulator) -> Result<OperationName, Err
 /// client header, this crate's user agent, no credentials, the default 60 s deadline, and a
 /// fresh UUIDv4 `request_id` on every mutation that has one.
 fn check_what_the_emulator_saw(emu: &Emulator, operation: &OperationName) {
-    let called: BTreeSet<String> = emu.call_counts().into_keys().collect();
-    let all: BTreeSet<String> = Method::ALL.iter().map(|m| m.name().to_owned()).collect();
+    let called: BTreeSet<Method> = emu.call_counts().into_keys().collect();
+    let all: BTreeSet<Method> = Method::ALL.iter().copied().collect();
     assert_eq!(called, all);
     assert_eq!(all.len(), 41);
     let mut request_ids = BTreeSet::new();
     for method in Method::ALL {
-        let requests = emu.requests(method.name()).unwrap();
+        let requests = emu.requests(*method);
         assert!(!requests.is_empty(), "{method:?}");
         for request in &requests {
             assert_eq!(
@@ -371,7 +371,7 @@ async fn every_rpc_over_a_socket() {
     let operation = every_rpc(&client, &emu).await.unwrap();
     check_what_the_emulator_saw(&emu, &operation);
     // tonic's channel appends its own token to the user agent.
-    let request = &emu.requests("GetChannel").unwrap()[0];
+    let request = &emu.requests(Method::GetChannel)[0];
     assert_eq!(
         request.header("user-agent"),
         Some(
@@ -390,7 +390,7 @@ async fn every_rpc_in_process() {
     let (emu, client) = in_process(LroTiming::Instant);
     let operation = every_rpc(&client, &emu).await.unwrap();
     check_what_the_emulator_saw(&emu, &operation);
-    let request = &emu.requests("GetChannel").unwrap()[0];
+    let request = &emu.requests(Method::GetChannel)[0];
     assert_eq!(request.header("user-agent"), Some(USER_AGENT_TOKEN));
 }
 
@@ -420,7 +420,7 @@ async fn user_agent_and_quota_project_reach_the_emulator() {
         .build_with_service(emu.service())
         .unwrap();
     in_process.get_location(location()).await.unwrap();
-    let requests = emu.requests("GetLocation").unwrap();
+    let requests = emu.requests(Method::GetLocation);
     let seen: Vec<_> = requests
         .iter()
         .map(|r| (r.header("user-agent"), r.header("x-goog-user-project")))
@@ -458,9 +458,9 @@ async fn routing_values_are_url_encoded_and_the_emulator_decodes_them() {
     assert_eq!(input.name, odd.input("in").unwrap().to_string());
     let inputs = client.list_inputs(&odd).collect_items(None).await.unwrap();
     assert_eq!(inputs, [input]);
-    for method in ["CreateInput", "ListInputs"] {
+    for method in [Method::CreateInput, Method::ListInputs] {
         assert_eq!(
-            emu.requests(method).unwrap()[0].header("x-goog-request-params"),
+            emu.requests(method)[0].header("x-goog-request-params"),
             Some("parent=projects/a%2Bb%26c/locations/us-central1")
         );
     }

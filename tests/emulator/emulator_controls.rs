@@ -2,6 +2,7 @@
 //! metadata, reset, the simulated encoder, failure hooks, the admin gRPC service, the
 //! in-process mode, and concurrency.
 
+use livestream_grpc::Method;
 use std::time::Duration;
 
 use crate::emulator_support::*;
@@ -23,10 +24,9 @@ async fn scripted_faults_then_normal_with_call_counts() {
     let mut env = start().await;
     env.create_channel("ch", None).await;
     env.inject_faults(
-        "GetChannel",
+        Method::GetChannel,
         FaultScript::codes([Code::Unavailable, Code::Unavailable]),
-    )
-    .unwrap();
+    );
     for _ in 0..2 {
         let err = env
             .ls
@@ -37,20 +37,23 @@ async fn scripted_faults_then_normal_with_call_counts() {
         assert!(err.message().contains("GetChannel"), "{}", err.message());
     }
     env.ls.get_channel(get(&channel_name("ch"))).await.unwrap();
-    assert_eq!(env.call_count("GetChannel").unwrap(), 3);
+    assert_eq!(env.call_count(Method::GetChannel), 3);
+    let by_path: Method = "/google.cloud.video.livestream.v1.LivestreamService/GetChannel"
+        .parse()
+        .unwrap();
+    assert_eq!(env.call_count(by_path), 3);
+    assert_eq!(env.call_counts().get(&Method::CreateChannel), Some(&1));
+    let unknown = "GetChanel".parse::<Method>().unwrap_err();
     assert_eq!(
-        env.call_count("/google.cloud.video.livestream.v1.LivestreamService/GetChannel")
-            .unwrap(),
-        3
-    );
-    assert_eq!(env.call_counts().get("CreateChannel"), Some(&1));
-    assert!(
-        env.call_count("GetChanel").is_err(),
-        "unknown names are errors"
+        unknown.suggestions()[0],
+        "GetChannel",
+        "unknown names are errors that name the closest: {unknown}"
     );
     // Steps can let calls through in between.
-    env.inject_faults("GetChannel", FaultScript::codes([Code::Ok, Code::Internal]))
-        .unwrap();
+    env.inject_faults(
+        Method::GetChannel,
+        FaultScript::codes([Code::Ok, Code::Internal]),
+    );
     env.ls.get_channel(get(&channel_name("ch"))).await.unwrap();
     assert_eq!(
         env.ls
@@ -67,10 +70,9 @@ async fn scripted_faults_then_normal_with_call_counts() {
 async fn probability_faults_and_retry_info() {
     let mut env = start().await;
     env.inject_faults(
-        "ListChannels",
+        Method::ListChannels,
         FaultScript::probability(1.0, Code::Unavailable),
-    )
-    .unwrap();
+    );
     for _ in 0..3 {
         let err = env
             .ls
@@ -83,10 +85,9 @@ async fn probability_faults_and_retry_info() {
         assert_eq!(err.code(), Code::Unavailable);
     }
     env.inject_faults(
-        "ListChannels",
+        Method::ListChannels,
         FaultScript::probability(0.0, Code::Unavailable),
-    )
-    .unwrap();
+    );
     env.ls
         .list_channels(ListChannelsRequest {
             parent: LOC.into(),
@@ -95,11 +96,10 @@ async fn probability_faults_and_retry_info() {
         .await
         .unwrap();
     env.inject_faults(
-        "GetInput",
+        Method::GetInput,
         FaultScript::faults([Fault::new(Code::ResourceExhausted).with_message("slow down")])
             .with_retry_delay(Duration::from_millis(1500)),
-    )
-    .unwrap();
+    );
     let err = env
         .ls
         .get_input(GetInputRequest {
@@ -126,10 +126,9 @@ async fn probability_faults_and_retry_info() {
 async fn faults_after_handling_apply_the_call_and_lose_the_response() {
     let mut env = start().await;
     env.inject_faults(
-        "CreateChannel",
+        Method::CreateChannel,
         FaultScript::faults([Fault::new(Code::Unavailable).after_handling()]),
-    )
-    .unwrap();
+    );
     let request_id = uuid::Uuid::new_v4().to_string();
     let create = CreateChannelRequest {
         parent: LOC.into(),
@@ -145,7 +144,7 @@ async fn faults_after_handling_apply_the_call_and_lose_the_response() {
     assert_eq!(env.get_channel("ch").await.name, channel_name("ch"));
     let op = env.ls.create_channel(create).await.unwrap().into_inner();
     assert_eq!(response::<Channel>(&op).name, channel_name("ch"));
-    assert_eq!(env.call_count("CreateChannel").unwrap(), 2);
+    assert_eq!(env.call_count(Method::CreateChannel), 2);
 
     // The same over the admin service; a fault before handling (the default) changes nothing.
     let mut admin = EmulatorAdminClient::new(env.emu.channel());
@@ -182,13 +181,12 @@ async fn faults_after_handling_apply_the_call_and_lose_the_response() {
 async fn latency_is_added_on_tokio_time() {
     let emu = Emulator::builder().build();
     let mut ls = LivestreamServiceClient::new(emu.service());
-    emu.set_latency("GetChannel", Duration::from_secs(3))
-        .unwrap();
+    emu.set_latency(Method::GetChannel, Duration::from_secs(3));
     let started = tokio::time::Instant::now();
     let err = ls.get_channel(get(&channel_name("x"))).await.unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
     assert!(started.elapsed() >= Duration::from_secs(3));
-    emu.clear_faults("GetChannel").unwrap();
+    emu.clear_faults(Method::GetChannel);
     let started = tokio::time::Instant::now();
     ls.get_channel(get(&channel_name("x"))).await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(1));
@@ -213,7 +211,7 @@ async fn request_metadata_is_recorded_per_method() {
     md.insert("authorization", "Bearer secret-token".parse().unwrap());
     let err = env.ls.start_channel(request).await.unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
-    let recorded = env.requests("StartChannel").unwrap();
+    let recorded = env.requests(Method::StartChannel);
     assert_eq!(recorded.len(), 1);
     let r = &recorded[0];
     assert_eq!(r.method, "StartChannel");
@@ -235,17 +233,16 @@ async fn request_metadata_is_recorded_per_method() {
         !debug.contains("secret-token"),
         "Debug hides header values: {debug}"
     );
-    assert!(env.requests("GetChannel").unwrap().is_empty());
+    assert!(env.requests(Method::GetChannel).is_empty());
 }
 
 #[tokio::test]
 async fn reset_forgets_everything() {
     let mut env = start().await;
     env.channel_with_input("ch").await;
-    env.inject_faults("GetChannel", FaultScript::codes([Code::Internal]))
-        .unwrap();
+    env.inject_faults(Method::GetChannel, FaultScript::codes([Code::Internal]));
     env.reset();
-    assert_eq!(env.call_count("CreateChannel").unwrap(), 0);
+    assert_eq!(env.call_count(Method::CreateChannel), 0);
     let err = env
         .ls
         .get_channel(get(&channel_name("ch")))
@@ -503,7 +500,7 @@ async fn in_process_mode_serves_every_service_without_a_socket() {
         .unwrap()
         .into_inner();
     assert!(got.done);
-    assert_eq!(emu.call_count("CreateChannel").unwrap(), 1);
+    assert_eq!(emu.call_count(Method::CreateChannel), 1);
     assert_eq!(channel.name, channel_name("ch"));
 }
 
@@ -551,5 +548,5 @@ async fn sixty_four_concurrent_readers() {
     for t in tasks {
         t.await.unwrap();
     }
-    assert_eq!(env.call_count("GetChannel").unwrap(), 640);
+    assert_eq!(env.call_count(Method::GetChannel), 640);
 }

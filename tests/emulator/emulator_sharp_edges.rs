@@ -1,5 +1,6 @@
 //! One test per sharp edge of the spec (§7), named after it.
 
+use livestream_grpc::Method;
 use std::time::Duration;
 
 use crate::emulator_support::*;
@@ -728,8 +729,7 @@ async fn sharp_edge_18_project_segment_is_echoed_as_given() {
 async fn sharp_edge_19_faults_can_target_reads_and_mutations_separately() {
     let mut env = start().await;
     env.channel_with_input("ch").await;
-    env.inject_faults("GetChannel", FaultScript::codes([Code::Unavailable]))
-        .unwrap();
+    env.inject_faults(Method::GetChannel, FaultScript::codes([Code::Unavailable]));
     let err = env
         .ls
         .get_channel(GetChannelRequest {
@@ -739,8 +739,10 @@ async fn sharp_edge_19_faults_can_target_reads_and_mutations_separately() {
         .unwrap_err();
     assert_eq!(err.code(), Code::Unavailable);
     env.get_channel("ch").await; // then normal: a retrying client succeeds
-    env.inject_faults("StartChannel", FaultScript::codes([Code::Unavailable]))
-        .unwrap();
+    env.inject_faults(
+        Method::StartChannel,
+        FaultScript::codes([Code::Unavailable]),
+    );
     let err = env
         .ls
         .start_channel(StartChannelRequest {
@@ -755,8 +757,8 @@ async fn sharp_edge_19_faults_can_target_reads_and_mutations_separately() {
         StreamingState::Stopped,
         "nothing happened"
     );
-    assert_eq!(env.call_count("GetChannel").unwrap(), 3);
-    assert_eq!(env.call_count("StartChannel").unwrap(), 1);
+    assert_eq!(env.call_count(Method::GetChannel), 3);
+    assert_eq!(env.call_count(Method::StartChannel), 1);
 }
 
 #[tokio::test]
