@@ -15,16 +15,10 @@ pub(crate) fn generate(rpcs: &[Rpc]) -> Result<String, BoxError> {
     for rpc in rpcs {
         let request = rust_path(&rpc.request)?;
         let name_type = &rpc.name_type;
-        let route_value = match rpc.routing.split_once('.') {
-            None => format!("&self.{}", rpc.routing),
-            Some((outer, inner)) => {
-                format!("self.{outer}.as_ref().map_or(\"\", |o| o.{inner}.as_str())")
-            }
-        };
 
         // Validation: the routing name, the `*_id`, a caller's `request_id`, the mask.
         let mut checks = format!(
-            "        check_name::<crate::names::{name_type}>({:?}, {route_value})?;\n",
+            "        check_name::<crate::names::{name_type}>({:?}, self.routing_value())?;\n",
             rpc.routing
         );
         if let Some(id) = &rpc.id_field {

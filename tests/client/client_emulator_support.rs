@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use livestream_grpc::client::Rpc;
 use livestream_grpc::emulator::{Emulator, LroTiming, RunningEmulator};
-use livestream_grpc::methods::LroRequest as LroRpc;
+use livestream_grpc::methods::LroRequest;
 use livestream_grpc::names::OperationName;
 use livestream_grpc::names::{ChannelName, InputName, LocationName};
 use livestream_grpc::policy::ExponentialBackoff;
@@ -86,7 +86,7 @@ pub fn create_channel_request(id: &str, input: Option<&str>) -> CreateChannelReq
 /// Sends a long-running call and waits for its result; panics if either fails.
 pub async fn finished<R>(call: Call<'_, R>) -> R::Result
 where
-    R: LroRpc + Rpc<Output = Operation<<R as LroRpc>::Result, <R as LroRpc>::Metadata>>,
+    R: LroRequest + Rpc<Output = Operation<<R as LroRequest>::Result, <R as LroRequest>::Metadata>>,
 {
     let method = R::METHOD.name();
     let operation = call
