@@ -58,6 +58,8 @@ pub mod emulator;
 pub mod error;
 pub mod field_mask;
 pub mod lro;
+#[cfg(feature = "server")]
+pub mod mock;
 pub mod names;
 pub mod paging;
 pub mod policy;

@@ -22,6 +22,7 @@ const LAYERED: &[&str] = &[
     "paging",
     "client",
     "emulator",
+    "mock",
 ];
 
 /// What each module may use, besides the generated code: the rule of ARCHITECTURE.md.
@@ -55,6 +56,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "emulator",
         &["methods", "wire", "names", "reflect", "field_mask"],
     ),
+    ("mock", &["methods", "wire"]),
 ];
 
 /// Crate-root items that stand for a module (`pub use` in lib.rs).
