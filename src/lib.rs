@@ -16,7 +16,9 @@
 //! | `r#type` | `google.type` (`TimeZone`, `DateTime`) |
 //! | [`google`] | the whole generated tree |
 //!
-//! Server stubs (`*_server` modules) are behind the default-on `server` feature.
+//! Server stubs (`*_server` modules) are behind the default-on `server` feature, and so is
+//! `mock`: a typed mock of the API built on them, for unit tests (canned answers per RPC,
+//! recorded requests, call-count expectations).
 //!
 //! [`methods`] is the API table every layer reads: a [`Method`] per RPC, with what the protos
 //! say about it, and the request traits.

@@ -351,3 +351,18 @@ fn an_emulator_file_importing_the_client_would_fail() {
         }]
     );
 }
+
+#[test]
+fn a_mock_file_importing_the_client_or_the_emulator_would_fail() {
+    let source = "use crate::methods::Request;\nuse crate::lro::Operation;\nuse crate::emulator::Emulator;\n";
+    let (_, allowed) = ALLOWED
+        .iter()
+        .find(|(m, _)| *m == "mock")
+        .expect("mock rule");
+    let bad: Vec<String> = references(source, 2)
+        .into_iter()
+        .filter(|r| !allowed.contains(&r.module.as_str()))
+        .map(|r| r.module)
+        .collect();
+    assert_eq!(bad, ["lro", "emulator"]);
+}
