@@ -16,7 +16,9 @@
 //! | `r#type` | `google.type` (`TimeZone`, `DateTime`) |
 //! | [`google`] | the whole generated tree |
 //!
-//! Server stubs (`*_server` modules) are behind the default-on `server` feature.
+//! Server stubs (`*_server` modules) are behind the default-on `server` feature, and so is
+//! `mock`: a typed mock of the API built on them, for unit tests (canned answers per RPC,
+//! recorded requests, call-count expectations).
 //!
 //! [`methods`] is the API table every layer reads: a [`Method`] per RPC, with what the protos
 //! say about it, and the request traits.
@@ -58,6 +60,8 @@ pub mod emulator;
 pub mod error;
 pub mod field_mask;
 pub mod lro;
+#[cfg(feature = "server")]
+pub mod mock;
 pub mod names;
 pub mod paging;
 pub mod policy;

@@ -22,6 +22,7 @@ const LAYERED: &[&str] = &[
     "paging",
     "client",
     "emulator",
+    "mock",
 ];
 
 /// What each module may use, besides the generated code: the rule of ARCHITECTURE.md.
@@ -55,6 +56,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "emulator",
         &["methods", "wire", "names", "reflect", "field_mask"],
     ),
+    ("mock", &["methods", "wire"]),
 ];
 
 /// Crate-root items that stand for a module (`pub use` in lib.rs).
@@ -348,4 +350,19 @@ fn an_emulator_file_importing_the_client_would_fail() {
             module: "client".to_owned()
         }]
     );
+}
+
+#[test]
+fn a_mock_file_importing_the_client_or_the_emulator_would_fail() {
+    let source = "use crate::methods::Request;\nuse crate::lro::Operation;\nuse crate::emulator::Emulator;\n";
+    let (_, allowed) = ALLOWED
+        .iter()
+        .find(|(m, _)| *m == "mock")
+        .expect("mock rule");
+    let bad: Vec<String> = references(source, 2)
+        .into_iter()
+        .filter(|r| !allowed.contains(&r.module.as_str()))
+        .map(|r| r.module)
+        .collect();
+    assert_eq!(bad, ["lro", "emulator"]);
 }

@@ -23,3 +23,4 @@ mod client_retry;
 mod client_rpcs;
 mod client_tls;
 mod field_masks;
+mod mock;
