@@ -98,7 +98,29 @@ fn main() -> Result<(), BoxError> {
         .generate_default_stubs(true) // unimplemented trait methods answer UNIMPLEMENTED
         .include_file("_includes.rs")
         .compile_fds_with_config(fds, config)?;
+    gate_emulator_protos(&out_dir.join("_includes.rs"))?;
     Ok(())
+}
+
+/// The emulator's own protos (`livestream.emulator.v1`: the admin service and the persisted
+/// state) share the compiler run and the descriptor set with the API, but only the `emulator`
+/// feature uses them: without it their messages would be dead code (warnings) and compile
+/// time in every build. So their module in the include file gets that feature's cfg.
+fn gate_emulator_protos(includes: &std::path::Path) -> Result<(), BoxError> {
+    const MODULE: &str = "\npub mod livestream {\n";
+    const GATED: &str = "\n#[cfg(feature = \"emulator\")]\npub mod livestream {\n";
+    let text = std::fs::read_to_string(includes)?;
+    if text.contains(GATED) {
+        return Ok(());
+    }
+    if text.matches(MODULE).count() != 1 {
+        return Err(format!(
+            "{}: expected one top-level `pub mod livestream` (the emulator's protos)",
+            includes.display()
+        )
+        .into());
+    }
+    write_if_changed(includes, text.replacen(MODULE, GATED, 1).as_bytes())
 }
 
 /// Writes only when the content differs, so an unchanged output does not invalidate the crate.
