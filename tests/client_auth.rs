@@ -2,7 +2,7 @@
 //! JWT: no token endpoint, no network) reach the server; credential failures are auth errors
 //! that send nothing; nothing secret shows in `Debug`.
 
-#![cfg(feature = "auth")]
+#![cfg(any(feature = "auth", feature = "auth-ring"))]
 
 mod common;
 

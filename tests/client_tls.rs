@@ -1,7 +1,7 @@
 //! TLS to a local server whose certificate is issued by a test CA (a CA plus a leaf for
 //! `localhost`: rustls rejects a CA certificate used as a server certificate).
 
-#![cfg(all(feature = "tls", feature = "server"))]
+#![cfg(all(any(feature = "tls", feature = "tls-ring"), feature = "server"))]
 
 mod common;
 

@@ -51,10 +51,30 @@ impl fmt::Display for AuthError {
 
 impl std::error::Error for AuthError {}
 
-#[cfg(feature = "auth")]
+#[cfg(feature = "_auth")]
 pub use with_auth::{AuthLayer, AuthService};
 
-#[cfg(feature = "auth")]
+/// With `auth-ring` (and not `auth`), google-cloud-auth is built without its aws-lc-rs
+/// fallback: it signs service-account JWTs and reaches token endpoints through rustls'
+/// process-wide `CryptoProvider`, and panics where none is installed. This installs ring's,
+/// unless the application installed one first (that one is kept). Called before the client
+/// loads Application Default Credentials and by [`AuthLayer::new`].
+#[cfg(all(feature = "auth-ring", not(feature = "auth")))]
+pub(crate) fn ensure_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Fails only when another thread installed a provider in between: it serves as well.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
+/// google-cloud-auth falls back to aws-lc-rs by itself (feature `auth`): nothing to install.
+#[cfg(all(
+    feature = "_auth",
+    not(all(feature = "auth-ring", not(feature = "auth")))
+))]
+pub(crate) fn ensure_crypto_provider() {}
+
+#[cfg(feature = "_auth")]
 mod with_auth {
     use std::fmt;
     use std::future::Future;
@@ -106,7 +126,14 @@ mod with_auth {
 
     impl AuthLayer {
         /// Authenticates with `credentials`.
+        ///
+        /// With the `auth-ring` feature (and not `auth`), this installs ring as rustls'
+        /// process-wide `CryptoProvider` unless one is installed: google-cloud-auth needs one
+        /// to sign service-account tokens. Building credentials may already need it (the
+        /// metadata server's HTTP client): install it first yourself, with
+        /// `rustls::crypto::ring::default_provider().install_default()`.
         pub fn new(credentials: Credentials) -> Self {
+            super::ensure_crypto_provider();
             AuthLayer { credentials }
         }
     }

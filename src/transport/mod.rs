@@ -26,7 +26,9 @@ use tower::util::BoxCloneSyncService;
 use tower_service::Service;
 
 pub use auth::AuthError;
-#[cfg(feature = "auth")]
+#[cfg(feature = "_auth")]
+pub(crate) use auth::ensure_crypto_provider;
+#[cfg(feature = "_auth")]
 pub use auth::{AuthLayer, AuthService};
 #[cfg(feature = "emulator")]
 pub(crate) use call_metadata::grpc_timeout;
@@ -125,7 +127,7 @@ pub(crate) struct ConnectOptions {
     pub(crate) connect_timeout: Option<Duration>,
     pub(crate) keep_alive_interval: Option<Duration>,
     pub(crate) keep_alive_timeout: Option<Duration>,
-    #[cfg(feature = "tls")]
+    #[cfg(feature = "_tls")]
     pub(crate) tls: Option<tonic::transport::ClientTlsConfig>,
 }
 
@@ -152,7 +154,7 @@ pub(crate) fn connect_lazy(uri: &str, options: &ConnectOptions) -> Result<Channe
     }
     let https = endpoint.uri().scheme_str() == Some("https");
     if https {
-        #[cfg(feature = "tls")]
+        #[cfg(feature = "_tls")]
         {
             let tls = match &options.tls {
                 Some(tls) => tls.clone(),
@@ -162,9 +164,9 @@ pub(crate) fn connect_lazy(uri: &str, options: &ConnectOptions) -> Result<Channe
                 .tls_config(tls)
                 .map_err(|e| Error::config("invalid TLS configuration").with_source(e))?;
         }
-        #[cfg(not(feature = "tls"))]
+        #[cfg(not(feature = "_tls"))]
         return Err(Error::config(format!(
-            "{uri} needs TLS: enable the `tls` feature of livestream-grpc"
+            "{uri} needs TLS: enable the `tls` (or `tls-ring`) feature of livestream-grpc"
         )));
     }
     Ok(endpoint.connect_lazy())
@@ -176,7 +178,7 @@ pub(crate) fn connect_lazy(uri: &str, options: &ConnectOptions) -> Result<Channe
 #[derive(Clone)]
 pub(crate) enum Transport {
     Channel(Headers<Channel>),
-    #[cfg(feature = "auth")]
+    #[cfg(feature = "_auth")]
     Authed(AuthService<Headers<Channel>>),
     Boxed(BoxedService),
 }
@@ -185,7 +187,7 @@ impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Transport::Channel(_) => "Transport::Channel",
-            #[cfg(feature = "auth")]
+            #[cfg(feature = "_auth")]
             Transport::Authed(_) => "Transport::Authed",
             Transport::Boxed(_) => "Transport::Boxed",
         })
@@ -200,7 +202,7 @@ impl Service<http::Request<Body>> for Transport {
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
         match self {
             Transport::Channel(s) => s.poll_ready(cx).map_err(Into::into),
-            #[cfg(feature = "auth")]
+            #[cfg(feature = "_auth")]
             Transport::Authed(s) => s.poll_ready(cx),
             Transport::Boxed(s) => s.poll_ready(cx),
         }
@@ -211,7 +213,7 @@ impl Service<http::Request<Body>> for Transport {
             Transport::Channel(s) => TransportFuture::Channel {
                 future: s.call(request),
             },
-            #[cfg(feature = "auth")]
+            #[cfg(feature = "_auth")]
             Transport::Authed(s) => TransportFuture::Boxed {
                 future: s.call(request),
             },
