@@ -54,12 +54,14 @@ impl std::error::Error for AuthError {}
 #[cfg(feature = "_auth")]
 pub use with_auth::{AuthLayer, AuthService};
 
-/// With `auth-ring` (and not `auth`), google-cloud-auth is built without its aws-lc-rs
-/// fallback: it signs service-account JWTs and reaches token endpoints through rustls'
-/// process-wide `CryptoProvider`, and panics where none is installed. This installs ring's,
-/// unless the application installed one first (that one is kept). Called before the client
-/// loads Application Default Credentials and by [`AuthLayer::new`].
-#[cfg(all(feature = "auth-ring", not(feature = "auth")))]
+/// With `auth-ring`, google-cloud-auth is built without its aws-lc-rs provider (unless
+/// `auth` or another crate turns it back on): it signs service-account JWTs and reaches token
+/// endpoints through rustls' process-wide `CryptoProvider`, and panics where none is
+/// installed. This installs ring's, unless the application installed one first (that one is
+/// kept). Called before the client loads Application Default Credentials and by
+/// [`AuthLayer::new`]. Also with `auth` on (as under `--all-features`), so that the tests
+/// cover it: whoever asks for `auth-ring` asks for ring.
+#[cfg(feature = "auth-ring")]
 pub(crate) fn ensure_crypto_provider() {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         // Fails only when another thread installed a provider in between: it serves as well.
@@ -67,11 +69,8 @@ pub(crate) fn ensure_crypto_provider() {
     }
 }
 
-/// google-cloud-auth falls back to aws-lc-rs by itself (feature `auth`): nothing to install.
-#[cfg(all(
-    feature = "_auth",
-    not(all(feature = "auth-ring", not(feature = "auth")))
-))]
+/// Without `auth-ring` google-cloud-auth has its aws-lc-rs provider (`auth`): nothing to install.
+#[cfg(all(feature = "_auth", not(feature = "auth-ring")))]
 pub(crate) fn ensure_crypto_provider() {}
 
 #[cfg(feature = "_auth")]
@@ -127,8 +126,8 @@ mod with_auth {
     impl AuthLayer {
         /// Authenticates with `credentials`.
         ///
-        /// With the `auth-ring` feature (and not `auth`), this installs ring as rustls'
-        /// process-wide `CryptoProvider` unless one is installed: google-cloud-auth needs one
+        /// With the `auth-ring` feature, this installs ring as rustls' process-wide
+        /// `CryptoProvider` unless one is installed: google-cloud-auth needs one
         /// to sign service-account tokens. Building credentials may already need it (the
         /// metadata server's HTTP client): install it first yourself, with
         /// `rustls::crypto::ring::default_provider().install_default()`.
