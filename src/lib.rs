@@ -16,7 +16,9 @@
 //! | `r#type` | `google.type` (`TimeZone`, `DateTime`) |
 //! | [`google`] | the whole generated tree |
 //!
-//! Server stubs (`*_server` modules) are behind the default-on `server` feature.
+//! Server stubs (`*_server` modules) are behind the `server` feature and the emulator
+//! (`livestream_grpc::emulator`) behind `emulator`; neither is a default feature (the
+//! README's "Adding it" shows the dev-dependency line for tests).
 //!
 //! On top of the stubs, [`Client`] calls all 41 RPCs with typed resource names
 //! ([`names`]), routing and API headers, retry and timeout policies ([`policy`]), automatic
