@@ -89,6 +89,6 @@ fn main() -> Result<(), BoxError> {
     for (file, content) in artifacts {
         write_if_changed(&out_dir.join(file), content.as_bytes())?;
     }
-    protos::stubs(fds)?;
+    protos::stubs(fds, &out_dir)?;
     Ok(())
 }

@@ -16,9 +16,11 @@
 //! | `r#type` | `google.type` (`TimeZone`, `DateTime`) |
 //! | [`google`] | the whole generated tree |
 //!
-//! Server stubs (`*_server` modules) are behind the default-on `server` feature, and so is
-//! `mock`: a typed mock of the API built on them, for unit tests (canned answers per RPC,
-//! recorded requests, call-count expectations).
+//! Server stubs (`*_server` modules) are behind the `server` feature, and so is `mock`: a
+//! typed mock of the API built on them, for unit tests (canned answers per RPC, recorded
+//! requests, call-count expectations). The emulator (`livestream_grpc::emulator`) is behind
+//! `emulator`. Neither is a default feature (the README's "Adding it" shows the
+//! dev-dependency line for tests).
 //!
 //! [`methods`] is the API table every layer reads: a [`Method`] per RPC, with what the protos
 //! say about it, and the request traits.

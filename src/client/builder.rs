@@ -24,7 +24,7 @@ enum CredentialsChoice {
     /// No credentials.
     Anonymous,
     /// These credentials, everywhere.
-    #[cfg(feature = "auth")]
+    #[cfg(feature = "_auth")]
     Explicit(google_cloud_auth::credentials::Credentials),
 }
 
@@ -77,7 +77,7 @@ impl std::fmt::Debug for ClientBuilder {
         let credentials = match &self.credentials {
             CredentialsChoice::Default => "default",
             CredentialsChoice::Anonymous => "anonymous",
-            #[cfg(feature = "auth")]
+            #[cfg(feature = "_auth")]
             CredentialsChoice::Explicit(_) => "explicit (not shown)",
         };
         f.debug_struct("ClientBuilder")
@@ -143,7 +143,7 @@ impl ClientBuilder {
 
     /// Authenticates with these google-cloud-auth credentials (service account, user,
     /// impersonated, external account, ...), on every target.
-    #[cfg(feature = "auth")]
+    #[cfg(feature = "_auth")]
     pub fn with_credentials(
         mut self,
         credentials: google_cloud_auth::credentials::Credentials,
@@ -192,7 +192,7 @@ impl ClientBuilder {
 
     /// Uses this TLS configuration for `https` endpoints instead of the system's roots
     /// (for example a private CA, or a different server name).
-    #[cfg(feature = "tls")]
+    #[cfg(feature = "_tls")]
     pub fn with_tls_config(mut self, tls: tonic::transport::ClientTlsConfig) -> Self {
         self.connect.tls = Some(tls);
         self
@@ -218,9 +218,9 @@ impl ClientBuilder {
 
     /// Connects (lazily: the first call opens the connection) and builds the client.
     ///
-    /// Fails on an invalid endpoint, user agent or quota project, a missing `tls` feature
-    /// for an `https` endpoint, credentials that cannot be loaded, or when called outside
-    /// a tokio runtime.
+    /// Fails on an invalid endpoint, user agent or quota project, a missing `tls` (or
+    /// `tls-ring`) feature for an `https` endpoint, credentials that cannot be loaded, or
+    /// when called outside a tokio runtime.
     pub async fn build(self) -> Result<Client, Error> {
         let env = if self.use_emulator_env && self.emulator_host.is_none() {
             std::env::var(EMULATOR_HOST_ENV).ok()
@@ -260,7 +260,7 @@ impl ClientBuilder {
     pub fn build_with_service<S: TonicService>(self, service: S) -> Result<Client, Error> {
         let headers = self.headers_layer()?;
         let transport = match self.explicit_credentials() {
-            #[cfg(feature = "auth")]
+            #[cfg(feature = "_auth")]
             Some(credentials) => Transport::Boxed(box_service(
                 transport::AuthLayer::new(credentials).layer(headers.layer(service)),
             )),
@@ -280,7 +280,7 @@ impl ClientBuilder {
         Ok(layer)
     }
 
-    #[cfg(feature = "auth")]
+    #[cfg(feature = "_auth")]
     fn explicit_credentials(&self) -> Option<google_cloud_auth::credentials::Credentials> {
         match &self.credentials {
             CredentialsChoice::Explicit(c) => Some(c.clone()),
@@ -288,7 +288,7 @@ impl ClientBuilder {
         }
     }
 
-    #[cfg(not(feature = "auth"))]
+    #[cfg(not(feature = "_auth"))]
     fn explicit_credentials(&self) -> Option<std::convert::Infallible> {
         None
     }
@@ -306,12 +306,13 @@ impl ClientBuilder {
         let transport = match &self.credentials {
             CredentialsChoice::Anonymous => Transport::Channel(headers),
             CredentialsChoice::Default if !secure => Transport::Channel(headers),
-            #[cfg(feature = "auth")]
+            #[cfg(feature = "_auth")]
             CredentialsChoice::Explicit(credentials) => {
                 Transport::Authed(transport::AuthLayer::new(credentials.clone()).layer(headers))
             }
-            #[cfg(feature = "auth")]
+            #[cfg(feature = "_auth")]
             CredentialsChoice::Default => {
+                transport::ensure_crypto_provider();
                 let credentials = google_cloud_auth::credentials::Builder::default()
                     .with_scopes([transport::CLOUD_PLATFORM_SCOPE])
                     .build()
@@ -324,11 +325,11 @@ impl ClientBuilder {
                     })?;
                 Transport::Authed(transport::AuthLayer::new(credentials).layer(headers))
             }
-            #[cfg(not(feature = "auth"))]
+            #[cfg(not(feature = "_auth"))]
             CredentialsChoice::Default => {
                 return Err(Error::local(
                     ErrorKind::Auth,
-                    "no credentials for a TLS endpoint: enable the `auth` feature of \
+                    "no credentials for a TLS endpoint: enable the `auth` (or `auth-ring`) feature of \
                      livestream-grpc, or call `with_anonymous_credentials()`",
                 ));
             }

@@ -4,10 +4,29 @@
 
 pub use crate::error::AuthError;
 
-#[cfg(feature = "auth")]
+#[cfg(feature = "_auth")]
 pub use with_auth::{AuthLayer, AuthService};
 
-#[cfg(feature = "auth")]
+/// With `auth-ring`, google-cloud-auth is built without its aws-lc-rs provider (unless
+/// `auth` or another crate turns it back on): it signs service-account JWTs and reaches token
+/// endpoints through rustls' process-wide `CryptoProvider`, and panics where none is
+/// installed. This installs ring's, unless the application installed one first (that one is
+/// kept). Called before the client loads Application Default Credentials and by
+/// [`AuthLayer::new`]. Also with `auth` on (as under `--all-features`), so that the tests
+/// cover it: whoever asks for `auth-ring` asks for ring.
+#[cfg(feature = "auth-ring")]
+pub(crate) fn ensure_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Fails only when another thread installed a provider in between: it serves as well.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
+/// Without `auth-ring` google-cloud-auth has its aws-lc-rs provider (`auth`): nothing to install.
+#[cfg(all(feature = "_auth", not(feature = "auth-ring")))]
+pub(crate) fn ensure_crypto_provider() {}
+
+#[cfg(feature = "_auth")]
 mod with_auth {
     use std::fmt;
     use std::future::Future;
@@ -59,7 +78,14 @@ mod with_auth {
 
     impl AuthLayer {
         /// Authenticates with `credentials`.
+        ///
+        /// With the `auth-ring` feature, this installs ring as rustls' process-wide
+        /// `CryptoProvider` unless one is installed: google-cloud-auth needs one
+        /// to sign service-account tokens. Building credentials may already need it (the
+        /// metadata server's HTTP client): install it first yourself, with
+        /// `rustls::crypto::ring::default_provider().install_default()`.
         pub fn new(credentials: Credentials) -> Self {
+            super::ensure_crypto_provider();
             AuthLayer { credentials }
         }
     }

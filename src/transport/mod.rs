@@ -27,7 +27,9 @@ use tower_service::Service;
 
 pub use crate::wire::{ROUTING_HEADER, routing_header};
 pub use auth::AuthError;
-#[cfg(feature = "auth")]
+#[cfg(feature = "_auth")]
+pub(crate) use auth::ensure_crypto_provider;
+#[cfg(feature = "_auth")]
 pub use auth::{AuthLayer, AuthService};
 pub use call_metadata::with_routing_header;
 pub use headers::{API_CLIENT, Headers, HeadersLayer, TONIC_VERSION, USER_AGENT_TOKEN};
@@ -123,7 +125,7 @@ pub(crate) struct ConnectOptions {
     pub(crate) connect_timeout: Option<Duration>,
     pub(crate) keep_alive_interval: Option<Duration>,
     pub(crate) keep_alive_timeout: Option<Duration>,
-    #[cfg(feature = "tls")]
+    #[cfg(feature = "_tls")]
     pub(crate) tls: Option<tonic::transport::ClientTlsConfig>,
 }
 
@@ -150,7 +152,7 @@ pub(crate) fn connect_lazy(uri: &str, options: &ConnectOptions) -> Result<Channe
     }
     let https = endpoint.uri().scheme_str() == Some("https");
     if https {
-        #[cfg(feature = "tls")]
+        #[cfg(feature = "_tls")]
         {
             let tls = match &options.tls {
                 Some(tls) => tls.clone(),
@@ -160,9 +162,9 @@ pub(crate) fn connect_lazy(uri: &str, options: &ConnectOptions) -> Result<Channe
                 .tls_config(tls)
                 .map_err(|e| Error::config("invalid TLS configuration").with_source(e))?;
         }
-        #[cfg(not(feature = "tls"))]
+        #[cfg(not(feature = "_tls"))]
         return Err(Error::config(format!(
-            "{uri} needs TLS: enable the `tls` feature of livestream-grpc"
+            "{uri} needs TLS: enable the `tls` (or `tls-ring`) feature of livestream-grpc"
         )));
     }
     Ok(endpoint.connect_lazy())
@@ -174,7 +176,7 @@ pub(crate) fn connect_lazy(uri: &str, options: &ConnectOptions) -> Result<Channe
 #[derive(Clone)]
 pub(crate) enum Transport {
     Channel(Headers<Channel>),
-    #[cfg(feature = "auth")]
+    #[cfg(feature = "_auth")]
     Authed(AuthService<Headers<Channel>>),
     Boxed(BoxedService),
 }
@@ -183,7 +185,7 @@ impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Transport::Channel(_) => "Transport::Channel",
-            #[cfg(feature = "auth")]
+            #[cfg(feature = "_auth")]
             Transport::Authed(_) => "Transport::Authed",
             Transport::Boxed(_) => "Transport::Boxed",
         })
@@ -198,7 +200,7 @@ impl Service<http::Request<Body>> for Transport {
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
         match self {
             Transport::Channel(s) => s.poll_ready(cx).map_err(Into::into),
-            #[cfg(feature = "auth")]
+            #[cfg(feature = "_auth")]
             Transport::Authed(s) => s.poll_ready(cx),
             Transport::Boxed(s) => s.poll_ready(cx),
         }
@@ -209,7 +211,7 @@ impl Service<http::Request<Body>> for Transport {
             Transport::Channel(s) => TransportFuture::Channel {
                 future: s.call(request),
             },
-            #[cfg(feature = "auth")]
+            #[cfg(feature = "_auth")]
             Transport::Authed(s) => TransportFuture::Boxed {
                 future: s.call(request),
             },

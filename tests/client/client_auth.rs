@@ -2,7 +2,7 @@
 //! JWT: no token endpoint, no network) reach the server; credential failures are auth errors
 //! that send nothing; nothing secret shows in `Debug`.
 
-#![cfg(feature = "auth")]
+#![cfg(any(feature = "auth", feature = "auth-ring"))]
 
 use crate::common::Fake;
 use crate::common::names::channel;
@@ -183,4 +183,28 @@ async fn the_auth_layer_works_under_a_raw_stub() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::Unauthenticated);
+}
+
+/// `auth-ring`: the client installs ring as rustls' process-wide provider (google-cloud-auth
+/// has no provider of its own then, and panics when it signs a token without one). Ring's,
+/// not aws-lc-rs's: it has no post-quantum key exchange (X25519MLKEM768).
+#[cfg(feature = "auth-ring")]
+#[tokio::test]
+async fn auth_ring_installs_ring_as_the_process_provider() {
+    let fake = Fake::new();
+    let served = fake.serve().await;
+    let (credentials, _) = credentials(None);
+    let client = Client::builder()
+        .with_endpoint(served.endpoint())
+        .with_credentials(credentials)
+        .build()
+        .await
+        .unwrap();
+    client.get_channel(channel()).await.unwrap();
+    let provider = rustls::crypto::CryptoProvider::get_default().expect("a provider installed");
+    let groups: Vec<_> = provider.kx_groups.iter().map(|g| g.name()).collect();
+    assert!(
+        !groups.contains(&rustls::NamedGroup::X25519MLKEM768),
+        "ring's provider, not aws-lc-rs's: {groups:?}"
+    );
 }

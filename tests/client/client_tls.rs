@@ -1,7 +1,7 @@
 //! TLS to a local server whose certificate is issued by a test CA (a CA plus a leaf for
 //! `localhost`: rustls rejects a CA certificate used as a server certificate).
 
-#![cfg(all(feature = "tls", feature = "server"))]
+#![cfg(all(any(feature = "tls", feature = "tls-ring"), feature = "server"))]
 
 use crate::common;
 
@@ -38,8 +38,20 @@ fn pki() -> Pki {
     }
 }
 
+/// With both provider pairs (`tls` and `tls-ring`, as under `--all-features`) rustls has both
+/// aws-lc-rs and ring and cannot pick a process-wide provider by itself: tonic's server TLS
+/// (`ServerConfig::builder()`) then panics unless the application installs one, as a real
+/// application mixing both would have to. This installs aws-lc-rs, the default `tls`
+/// feature's, so that the test covers it; with one provider compiled in there is nothing to
+/// choose.
+fn install_crypto_provider() {
+    #[cfg(all(feature = "tls", feature = "tls-ring"))]
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
 #[tokio::test]
 async fn tls_with_a_private_ca() {
+    install_crypto_provider();
     let pki = pki();
     let fake = Fake::new();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -95,6 +107,7 @@ async fn tls_with_a_private_ca() {
 
 #[tokio::test]
 async fn the_default_endpoint_uses_tls_and_connects_lazily() {
+    install_crypto_provider();
     // Building does not connect (nor fetch a token): no network in this test.
     let client = Client::builder()
         .ignore_emulator_env()
