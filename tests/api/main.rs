@@ -5,6 +5,7 @@
 
 mod architecture;
 mod descriptor_set;
+mod names_compare;
 mod names_proptest;
 mod proto_checksums;
 mod quickstart;
