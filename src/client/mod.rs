@@ -87,6 +87,9 @@ struct ClientInner {
     methods: Vec<CallOptions>,
     polling: PollingOptions,
     description: String,
+    /// The endpoint connected to, for the message of a connection failure (`None` for a
+    /// channel or service handed in).
+    target: Option<String>,
 }
 
 impl std::fmt::Debug for Client {
@@ -120,6 +123,7 @@ impl Client {
             Transport::Channel(HeadersLayer::new().layer(channel)),
             ClientBuilder::new(),
             "channel".to_owned(),
+            None,
         )
     }
 
@@ -162,11 +166,17 @@ impl Client {
             Transport::Boxed(box_service(HeadersLayer::new().layer(service))),
             ClientBuilder::new(),
             "service".to_owned(),
+            None,
         )
     }
 
     /// Puts a client together from a transport and the builder's call and polling options.
-    fn assemble(transport: Transport, builder: ClientBuilder, description: String) -> Client {
+    fn assemble(
+        transport: Transport,
+        builder: ClientBuilder,
+        description: String,
+        target: Option<String>,
+    ) -> Client {
         let methods = Method::ALL
             .iter()
             .map(|&method| {
@@ -185,6 +195,7 @@ impl Client {
                 methods,
                 polling: builder.polling,
                 description,
+                target,
             }),
         }
     }

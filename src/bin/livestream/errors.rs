@@ -163,6 +163,9 @@ fn write_api_error(f: &mut fmt::Formatter<'_>, e: &Error) -> fmt::Result {
         // "operation NAME failed: CODE: message"
         let status = e.status().map_or("", |s| s.message());
         write!(f, "{}: {}: {status}", e.message(), code_name(e.code()))?;
+    } else if e.kind() == livestream_grpc::ErrorKind::Connect {
+        // "GetChannel: cannot connect to http://127.0.0.1:8085 (emulator) (5 attempts): ..."
+        write!(f, "{e}")?;
     } else if e.is_exhausted() {
         let status = e.status().map_or("", |s| s.message());
         write!(

@@ -1,0 +1,34 @@
+//! The ergonomics of issue 12, each against the emulator or a closed port: a connection
+//! failure that names its target (item 8).
+
+use crate::client_emulator_support::*;
+use livestream_grpc::{ErrorKind, Method};
+
+#[tokio::test]
+async fn a_connection_failure_stays_connect_after_retries_and_names_the_target() {
+    // A port nobody listens on: bind, note the port, close.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let endpoint = format!("http://{addr}");
+    let client = livestream_grpc::Client::builder()
+        .with_endpoint(&endpoint)
+        .with_method_options(
+            Method::GetLocation,
+            livestream_grpc::policy::CallOptions::new().with_backoff(short_backoff()),
+        )
+        .build()
+        .await
+        .unwrap();
+    let err = client.get_location(location()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Connect, "{err:?}");
+    assert_eq!(err.attempts(), 5, "retried as UNAVAILABLE: {err:?}");
+    assert!(err.is_retryable() && !err.may_have_been_sent());
+    let message = err.to_string();
+    assert!(
+        message.starts_with(&format!(
+            "GetLocation: cannot connect to {endpoint} (5 attempts)"
+        )),
+        "{message}"
+    );
+}
