@@ -54,13 +54,27 @@ fn check_request_id(value: &str) -> Result<(), Error> {
     ))
 }
 
+/// Checks an update's mask: its paths must be updatable; a mask that is present but empty
+/// (an [`UpdateMask::diff`](crate::field_mask::UpdateMask::diff) that found no change) is
+/// refused, because the service reads an empty mask as "every field"; an absent mask is
+/// refused where the service requires one.
 fn check_mask<M: Updatable>(mask: &mut Option<FieldMask>) -> Result<(), Error> {
     match mask {
         Some(mask) if !mask.paths.is_empty() => {
             mask.paths = validate_paths::<M>(&mask.paths)?;
             Ok(())
         }
-        _ if M::MASK_REQUIRED => Err(Error::local(
+        Some(_) => Err(Error::local(
+            ErrorKind::InvalidFieldMask,
+            format!(
+                "the `update_mask` is empty: nothing to update in the {} (the service would \
+                 read an empty mask as every field); skip the call when \
+                 `UpdateMask::is_empty()`, or leave `update_mask` unset to update every field \
+                 present",
+                M::NAME
+            ),
+        )),
+        None if M::MASK_REQUIRED => Err(Error::local(
             ErrorKind::InvalidFieldMask,
             format!(
                 "`update_mask` is required when updating a {}; updatable fields: {}",
