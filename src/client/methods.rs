@@ -87,3 +87,29 @@ fn check_mask<M: Updatable>(mask: &mut Option<FieldMask>) -> Result<(), Error> {
 }
 
 include!(concat!(env!("OUT_DIR"), "/client_methods.rs"));
+
+#[cfg(test)]
+mod tests {
+    /// The generated methods, as text: their docs and examples.
+    const GENERATED: &str = include_str!(concat!(env!("OUT_DIR"), "/client_methods.rs"));
+
+    /// The doc lines of the generated `Client::{method}`.
+    fn method_doc(method: &str) -> &'static str {
+        let before = GENERATED
+            .split(&format!("pub fn {method}("))
+            .next()
+            .unwrap_or_default();
+        before.rsplit("impl Client {").next().unwrap_or_default()
+    }
+
+    #[test]
+    fn creates_document_the_typed_form_and_lros_their_result() {
+        let doc = method_doc("create_input");
+        assert!(doc.contains("client.create_input((&name, input))"), "{doc}");
+        assert!(
+            doc.contains("its result, a [`Input`]") || doc.contains("its result, an [`Input`]"),
+            "{doc}"
+        );
+        assert!(!GENERATED.contains(" a Input") && !GENERATED.contains(" a Asset"));
+    }
+}
