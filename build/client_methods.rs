@@ -126,6 +126,18 @@ impl From<(crate::names::{created}, {body_type})> for {request} {{
         doc.extend(rpc.doc.lines().map(str::to_owned));
         doc.push(String::new());
         doc.push(kind_doc(rpc)?);
+        if rpc.name_type == "PoolName" {
+            // What the proto comments do not say: the one pool, and the update's precondition.
+            doc.push(String::new());
+            doc.push("Each location has exactly one pool, `pools/default`.".to_owned());
+            if rpc.update_mask {
+                doc.push(
+                    "Every channel in the location must be stopped: otherwise the update fails \
+                     with `FAILED_PRECONDITION`."
+                        .to_owned(),
+                );
+            }
+        }
         doc.push(String::new());
         doc.push(class_doc(rpc).to_owned());
         doc.push(String::new());

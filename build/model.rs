@@ -364,6 +364,8 @@ pub(crate) fn example_value(variable: &str) -> String {
     match variable {
         "project" => "my-project".to_owned(),
         "location" => "us-central1".to_owned(),
+        // Each location has one pool, `default`: no other pool name ever exists.
+        "pool" => "default".to_owned(),
         other => format!("my-{}", other.replace('_', "-")),
     }
 }

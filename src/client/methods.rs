@@ -103,6 +103,15 @@ mod tests {
     }
 
     #[test]
+    fn pool_docs_use_the_one_pool_and_updates_say_channels_must_be_stopped() {
+        assert!(!GENERATED.contains("pools/my-pool"), "no such pool exists");
+        for method in ["get_pool", "update_pool"] {
+            assert!(method_doc(method).contains("pools/default"), "{method}");
+        }
+        assert!(method_doc("update_pool").contains("must be stopped"));
+    }
+
+    #[test]
     fn creates_document_the_typed_form_and_lros_their_result() {
         let doc = method_doc("create_input");
         assert!(doc.contains("client.create_input((&name, input))"), "{doc}");
