@@ -9,4 +9,5 @@ mod names_compare;
 mod names_proptest;
 mod proto_checksums;
 mod quickstart;
+mod readme_dependencies;
 mod stub_round_trip;
