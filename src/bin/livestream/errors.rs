@@ -56,6 +56,8 @@ pub(crate) enum CliError {
         /// The operation that was being waited for.
         operation: Option<String>,
     },
+    /// A control of a standalone emulator (`livestream emulator reset`, ...) failed.
+    Control(livestream_grpc::emulator::ControlError),
     /// Anything else (exit 1).
     Other(String),
 }
@@ -79,13 +81,25 @@ impl CliError {
             CliError::Interrupted { .. } => EXIT_INTERRUPTED,
             CliError::Api(e) if e.is_local() => EXIT_USAGE,
             CliError::Api(e) if e.is_timeout() => EXIT_OTHER,
-            CliError::Api(e) => match e.code() {
-                Code::NotFound => EXIT_NOT_FOUND,
-                Code::FailedPrecondition | Code::AlreadyExists | Code::Aborted => EXIT_CONFLICT,
-                Code::InvalidArgument | Code::OutOfRange => EXIT_INVALID,
-                _ => EXIT_OTHER,
-            },
+            CliError::Api(e) => exit_code_of(e.code()),
+            CliError::Control(e) => exit_code_of(e.code()),
         }
+    }
+}
+
+/// The exit code of a failure with this status code.
+fn exit_code_of(code: Code) -> u8 {
+    match code {
+        Code::NotFound => EXIT_NOT_FOUND,
+        Code::FailedPrecondition | Code::AlreadyExists | Code::Aborted => EXIT_CONFLICT,
+        Code::InvalidArgument | Code::OutOfRange => EXIT_INVALID,
+        _ => EXIT_OTHER,
+    }
+}
+
+impl From<livestream_grpc::emulator::ControlError> for CliError {
+    fn from(e: livestream_grpc::emulator::ControlError) -> Self {
+        CliError::Control(e)
     }
 }
 
@@ -126,6 +140,7 @@ impl fmt::Display for CliError {
             ),
             CliError::Interrupted { operation: None } => f.write_str("interrupted"),
             CliError::Api(e) => write_api_error(f, e),
+            CliError::Control(e) => write!(f, "{}: {}", code_name(e.code()), e.message()),
         }
     }
 }
