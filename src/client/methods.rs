@@ -121,4 +121,16 @@ mod tests {
         );
         assert!(!GENERATED.contains(" a Input") && !GENERATED.contains(" a Asset"));
     }
+
+    #[test]
+    fn proto_cross_references_are_rendered_as_code_not_left_raw() {
+        const MESSAGES: &str = include_str!(concat!(
+            env!("OUT_DIR"),
+            "/google.cloud.video.livestream.v1.rs"
+        ));
+        for text in [GENERATED, MESSAGES] {
+            assert!(!text.contains("][google."), "a raw `[Text][google.x.Y]` reference");
+            assert!(!text.contains("][livestream."), "a raw cross reference");
+        }
+    }
 }
