@@ -129,7 +129,10 @@ mod tests {
             "/google.cloud.video.livestream.v1.rs"
         ));
         for text in [GENERATED, MESSAGES] {
-            assert!(!text.contains("][google."), "a raw `[Text][google.x.Y]` reference");
+            assert!(
+                !text.contains("][google."),
+                "a raw `[Text][google.x.Y]` reference"
+            );
             assert!(!text.contains("][livestream."), "a raw cross reference");
         }
     }
