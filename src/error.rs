@@ -359,7 +359,7 @@ impl Error {
 ///
 /// [`AuthLayer`](crate::transport::AuthLayer) (feature `auth`) fails a request with a `tonic::Status` (`UNAUTHENTICATED`, or `UNAVAILABLE`
 /// when the failure is transient) whose source is this error; the client turns it into an
-/// [`ErrorKind::Auth`](crate::ErrorKind::Auth) error. It holds the credentials' error
+/// [`ErrorKind::Auth`] error. It holds the credentials' error
 /// message, never a token.
 #[derive(Clone, Debug)]
 pub struct AuthError {
