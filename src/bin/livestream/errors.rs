@@ -179,8 +179,13 @@ fn write_api_error(f: &mut fmt::Formatter<'_>, e: &Error) -> fmt::Result {
         let status = e.status().map_or("", |s| s.message());
         write!(f, "{}: {}: {status}", e.message(), code_name(e.code()))?;
     } else if e.kind() == livestream_grpc::ErrorKind::Connect {
-        // "GetChannel: cannot connect to http://127.0.0.1:8085 (emulator) (5 attempts): ..."
-        write!(f, "{e}")?;
+        // "GetChannel: cannot connect to http://127.0.0.1:8085 (emulator) (5 attempts):
+        // UNAVAILABLE: tcp connect error: Connection refused", the code as the API spells it.
+        let code = e.code();
+        let text =
+            e.to_string()
+                .replacen(&format!("{code:?}:"), &format!("{}:", code_name(code)), 1);
+        f.write_str(&text)?;
     } else if e.is_exhausted() {
         let status = e.status().map_or("", |s| s.message());
         write!(
