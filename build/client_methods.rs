@@ -186,7 +186,7 @@ fn kind_doc(rpc: &Rpc) -> Result<String, BoxError> {
                 "google.protobuf.Empty" => "`()` (`google.protobuf.Empty`)".to_owned(),
                 response => {
                     let (module, ident) = module_and_ident(response)?;
-                    format!("a [`{ident}`](crate::{module}::{ident})")
+                    format!("{} [`{ident}`](crate::{module}::{ident})", article(&ident))
                 }
             }
         ),
@@ -195,7 +195,7 @@ fn kind_doc(rpc: &Rpc) -> Result<String, BoxError> {
                 "google.protobuf.Empty" => "`()` (`google.protobuf.Empty`)".to_owned(),
                 result => {
                     let (module, ident) = module_and_ident(result)?;
-                    format!("a [`{ident}`](crate::{module}::{ident})")
+                    format!("{} [`{ident}`](crate::{module}::{ident})", article(&ident))
                 }
             };
             format!(

@@ -115,11 +115,20 @@ mod tests {
     fn creates_document_the_typed_form_and_lros_their_result() {
         let doc = method_doc("create_input");
         assert!(doc.contains("client.create_input((&name, input))"), "{doc}");
-        assert!(
-            doc.contains("its result, a [`Input`]") || doc.contains("its result, an [`Input`]"),
-            "{doc}"
-        );
-        assert!(!GENERATED.contains(" a Input") && !GENERATED.contains(" a Asset"));
+        assert!(doc.contains("its result, an [`Input`]"), "{doc}");
+        // Articles agree with the word after them, in prose and before a link.
+        for vowel in [
+            "Asset",
+            "Event",
+            "Input",
+            "Operation",
+            "InputName",
+            "EventName",
+        ] {
+            for wrong in [format!(" a {vowel}"), format!(" a [`{vowel}`]")] {
+                assert!(!GENERATED.contains(&wrong), "{wrong:?}");
+            }
+        }
     }
 
     #[test]
