@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{Kind, Rpc, example_value};
+use crate::model::{Kind, Rpc};
 use crate::util::{BoxError, article, module_and_ident, rust_path, short_name};
 
 pub(crate) fn generate(rpcs: &[Rpc]) -> Result<String, BoxError> {
@@ -90,11 +90,54 @@ impl From<crate::names::{name_type}> for {request} {{
             );
         }
 
+        // Creates convert from the new resource's typed name and the resource.
+        if let (Some((created, _)), Some(id), Some((body, body_type))) =
+            (&rpc.created_name_type, &rpc.id_field, &rpc.body)
+        {
+            let body_type = rust_path(body_type)?;
+            let _ = write!(
+                out,
+                r#"
+/// The new resource's name gives `{routing}` (its parent) and `{id}` (its ID).
+impl From<(&crate::names::{created}, {body_type})> for {request} {{
+    fn from((name, {body}): (&crate::names::{created}, {body_type})) -> Self {{
+        Self {{
+            {routing}: name.parent().to_string(),
+            {id}: name.id().to_owned(),
+            {body}: Some({body}),
+            ..Default::default()
+        }}
+    }}
+}}
+
+/// The new resource's name gives `{routing}` (its parent) and `{id}` (its ID).
+impl From<(crate::names::{created}, {body_type})> for {request} {{
+    fn from((name, {body}): (crate::names::{created}, {body_type})) -> Self {{
+        Self::from((&name, {body}))
+    }}
+}}
+"#,
+                routing = rpc.routing,
+            );
+        }
+
         // The method and its docs.
         let mut doc = Vec::new();
         doc.extend(rpc.doc.lines().map(str::to_owned));
         doc.push(String::new());
         doc.push(kind_doc(rpc)?);
+        if rpc.name_type == "PoolName" {
+            // What the proto comments do not say: the one pool, and the update's precondition.
+            doc.push(String::new());
+            doc.push("Each location has exactly one pool, `pools/default`.".to_owned());
+            if rpc.update_mask {
+                doc.push(
+                    "Every channel in the location must be stopped: otherwise the update fails \
+                     with `FAILED_PRECONDITION`."
+                        .to_owned(),
+                );
+            }
+        }
         doc.push(String::new());
         doc.push(class_doc(rpc).to_owned());
         doc.push(String::new());
@@ -104,6 +147,16 @@ impl From<crate::names::{name_type}> for {request} {{
             rpc.routing,
             article(name_type)
         ));
+        if let (Some((created, _)), Some(id), Some((body, _))) =
+            (&rpc.created_name_type, &rpc.id_field, &rpc.body)
+        {
+            doc.push(String::new());
+            doc.push(format!(
+                "Or pass the new resource's [`{created}`](crate::names::{created}) and the \
+                 `{body}`, as `(&name, {body})`: the name's parent fills `{}` and its ID `{id}`.",
+                rpc.routing
+            ));
+        }
         doc.push(String::new());
         doc.push("# Example".to_owned());
         doc.push(String::new());
@@ -133,7 +186,7 @@ fn kind_doc(rpc: &Rpc) -> Result<String, BoxError> {
                 "google.protobuf.Empty" => "`()` (`google.protobuf.Empty`)".to_owned(),
                 response => {
                     let (module, ident) = module_and_ident(response)?;
-                    format!("a [`{ident}`](crate::{module}::{ident})")
+                    format!("{} [`{ident}`](crate::{module}::{ident})", article(&ident))
                 }
             }
         ),
@@ -142,7 +195,7 @@ fn kind_doc(rpc: &Rpc) -> Result<String, BoxError> {
                 "google.protobuf.Empty" => "`()` (`google.protobuf.Empty`)".to_owned(),
                 result => {
                     let (module, ident) = module_and_ident(result)?;
-                    format!("a [`{ident}`](crate::{module}::{ident})")
+                    format!("{} [`{ident}`](crate::{module}::{ident})", article(&ident))
                 }
             };
             format!(
@@ -186,32 +239,29 @@ fn example(rpc: &Rpc, name_only: bool) -> Result<Vec<String>, BoxError> {
             "let name: livestream_grpc::names::{name_type} = \"{}\".parse()?;",
             rpc.example_name
         ));
-        "&name"
-    } else if let (Some(id), Some((body, body_type))) = (&rpc.id_field, &rpc.body) {
-        // A create: parent, ID and resource.
+        "&name".to_owned()
+    } else if let (Some((created, created_example)), Some((body, body_type))) =
+        (&rpc.created_name_type, &rpc.body)
+    {
+        // A create: the new resource's typed name (its parent and ID) and the resource.
         let (body_module, body_ident) = module_and_ident(body_type)?;
         lines.extend([
-            format!("use livestream_grpc::{req_module}::{req_ident};"),
             format!("use livestream_grpc::{body_module}::{body_ident};"),
             String::new(),
             format!(
-                "let parent: livestream_grpc::names::{name_type} = \"{}\".parse()?;",
-                rpc.example_name
+                "let name: livestream_grpc::names::{created} = \"{created_example}\".parse()?;"
             ),
-            format!("let request = {req_ident} {{"),
-            format!("    {}: parent.to_string(),", rpc.routing),
-            format!(
-                "    {id}: \"{}\".into(),",
-                example_value(id.trim_end_matches("_id"))
-            ),
-            format!("    {body}: Some({body_ident} {{"),
-            "        // the new resource's settings".to_owned(),
-            "        ..Default::default()".to_owned(),
-            "    }),".to_owned(),
+            format!("let {body} = {body_ident} {{"),
+            "    // the new resource's settings".to_owned(),
             "    ..Default::default()".to_owned(),
             "};".to_owned(),
+            format!(
+                "// Or a `{req_ident}` with `{}: name.parent().to_string()` and `{}: name.id().into()`.",
+                rpc.routing,
+                rpc.id_field.as_deref().unwrap_or_default()
+            ),
         ]);
-        "request"
+        format!("(&name, {body})")
     } else if let (true, Some((body, body_type))) = (rpc.update_mask, &rpc.body) {
         // An update: the resource (routed on its name) and a mask.
         let (body_module, body_ident) = module_and_ident(body_type)?;
@@ -235,7 +285,7 @@ fn example(rpc: &Rpc, name_only: bool) -> Result<Vec<String>, BoxError> {
             "    ..Default::default()".to_owned(),
             "};".to_owned(),
         ]);
-        "request"
+        "request".to_owned()
     } else {
         return Err(format!(
             "{}: no example shape (not a name-only request, a create or an update)",

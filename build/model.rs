@@ -59,6 +59,9 @@ pub(crate) struct Rpc {
     pub(crate) body: Option<(String, String)>,
     /// Whether the request has an `update_mask`.
     pub(crate) update_mask: bool,
+    /// For a Create: the typed name of the resource it creates (`ChannelName`), whose
+    /// parent and ID fill the request's routing and `*_id` fields, and an example value.
+    pub(crate) created_name_type: Option<(String, String)>,
     /// Whether the response has an `unreachable` list.
     pub(crate) unreachable: bool,
     /// The typed name of the routing field's value (`ChannelName`).
@@ -146,6 +149,38 @@ fn rpc(
     if update_mask && body.is_none() {
         return Err(format!("{}: an update without a resource body", method.name()).into());
     }
+    let id_field = input
+        .fields()
+        .map(|f| f.name().to_owned())
+        .find(|n| n.ends_with("_id") && n != "request_id");
+    // A Create's resource: its `google.api.resource` type names the typed name it creates.
+    let created_name_type = match (&id_field, &body) {
+        (Some(_), Some((_, message))) => {
+            let descriptor = pool
+                .get_message_by_name(message)
+                .ok_or_else(|| format!("{}: body {message} not found", method.name()))?;
+            let resource = extension_message(pool, &descriptor.options(), "google.api.resource")
+                .ok_or_else(|| format!("{message}: no google.api.resource"))?;
+            let ty = string_field(&resource, "type");
+            let created = patterns
+                .iter()
+                .find(|p| p.resource_type == ty)
+                .ok_or_else(|| format!("{}: no name pattern for {ty}", method.name()))?;
+            if created.parent(patterns).map(NamePattern::type_name)
+                != Some(name_pattern.type_name())
+            {
+                return Err(format!(
+                    "{}: the created {} is not a child of the routing {}",
+                    method.name(),
+                    created.type_name(),
+                    name_pattern.type_name()
+                )
+                .into());
+            }
+            Some((created.type_name(), created.example()))
+        }
+        _ => None,
+    };
     Ok(Rpc {
         service: service.name().to_owned(),
         name: method.name().to_owned(),
@@ -157,12 +192,10 @@ fn rpc(
         routing,
         read: method.name().starts_with("Get") || method.name().starts_with("List"),
         request_id: has_field(&input, "request_id"),
-        id_field: input
-            .fields()
-            .map(|f| f.name().to_owned())
-            .find(|n| n.ends_with("_id") && n != "request_id"),
+        id_field,
         body,
         update_mask,
+        created_name_type,
         unreachable: has_field(&output, "unreachable"),
         name_type: name_pattern.type_name(),
         example_name: name_pattern.example(),
@@ -331,6 +364,8 @@ pub(crate) fn example_value(variable: &str) -> String {
     match variable {
         "project" => "my-project".to_owned(),
         "location" => "us-central1".to_owned(),
+        // Each location has one pool, `default`: no other pool name ever exists.
+        "pool" => "default".to_owned(),
         other => format!("my-{}", other.replace('_', "-")),
     }
 }

@@ -131,6 +131,48 @@ impl From<&{ty}> for String {{
     }}
 }}
 
+/// Compares with the canonical string, as in `assert_eq!(channel.name, name)`.
+impl PartialEq<str> for {ty} {{
+    fn eq(&self, other: &str) -> bool {{
+        display_eq(self, other)
+    }}
+}}
+
+/// Compares with the canonical string.
+impl PartialEq<&str> for {ty} {{
+    fn eq(&self, other: &&str) -> bool {{
+        display_eq(self, other)
+    }}
+}}
+
+/// Compares with the canonical string, as in `assert_eq!(name, channel.name)`.
+impl PartialEq<String> for {ty} {{
+    fn eq(&self, other: &String) -> bool {{
+        display_eq(self, other)
+    }}
+}}
+
+/// Compares a message's `name` string with a typed name.
+impl PartialEq<{ty}> for String {{
+    fn eq(&self, other: &{ty}) -> bool {{
+        display_eq(other, self)
+    }}
+}}
+
+/// Compares a string with a typed name.
+impl PartialEq<{ty}> for str {{
+    fn eq(&self, other: &{ty}) -> bool {{
+        display_eq(other, self)
+    }}
+}}
+
+/// Compares a string with a typed name.
+impl PartialEq<{ty}> for &str {{
+    fn eq(&self, other: &{ty}) -> bool {{
+        display_eq(other, self)
+    }}
+}}
+
 impl ResourceName for {ty} {{
     const PATTERN: &'static str = PATTERN_{upper};
     const RESOURCE_TYPE: &'static str = "{resource_type}";

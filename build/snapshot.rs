@@ -19,6 +19,8 @@ pub(crate) fn generate(rpcs: &[Rpc], patterns: &[NamePattern]) -> Result<String,
         let request = short_name(&rpc.request);
         let argument = if rpc.takes_name() {
             format!("{request} | &{}", rpc.name_type)
+        } else if let (Some((created, _)), Some((_, body))) = (&rpc.created_name_type, &rpc.body) {
+            format!("{request} | (&{created}, {})", short_name(body))
         } else {
             request
         };

@@ -61,7 +61,9 @@ pub enum ErrorKind {
     Operation,
     /// The credentials could not produce authentication headers. Nothing was sent.
     Auth,
-    /// No connection could be made (DNS, TCP, TLS). Nothing was sent.
+    /// No connection could be made (DNS, TCP, TLS). Nothing was sent. The kind stays
+    /// `Connect` when retries gave up on it (see [`Error::attempts`]), and the message
+    /// names the target the client tried to reach.
     Connect,
     /// A response did not have the expected shape (for example an operation result whose
     /// `Any` type URL names another message).
@@ -84,6 +86,8 @@ struct Inner {
     attempts: u32,
     sent: bool,
     method: Option<&'static str>,
+    /// The endpoint a client failed to connect to (connection failures only).
+    target: Option<String>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
@@ -98,6 +102,7 @@ impl Error {
                 attempts: 0,
                 sent,
                 method: None,
+                target: None,
                 source: None,
             }),
         }
@@ -141,6 +146,7 @@ impl Error {
                 attempts: 1,
                 sent,
                 method: None,
+                target: None,
                 source: None,
             }),
         }
@@ -166,12 +172,20 @@ impl Error {
         err
     }
 
-    /// Turns the last retryable failure into "retries exhausted".
+    /// Turns the last retryable failure into "retries exhausted"; a connection failure
+    /// stays a [`ErrorKind::Connect`] error (its attempts say how often it was tried).
     pub(crate) fn exhausted(mut self) -> Self {
-        if self.inner.kind == ErrorKind::Status || self.inner.kind == ErrorKind::Connect {
+        if self.inner.kind == ErrorKind::Status {
             self.inner.kind = ErrorKind::RetriesExhausted;
         }
         self
+    }
+
+    /// Names the endpoint a connection failure was trying to reach.
+    pub(crate) fn set_target(&mut self, target: &str) {
+        if self.inner.kind == ErrorKind::Connect {
+            self.inner.target = Some(target.to_owned());
+        }
     }
 
     pub(crate) fn set_attempts(&mut self, attempts: u32) {
@@ -425,7 +439,28 @@ impl fmt::Display for Error {
                 status.code(),
                 status.message()
             ),
-            (Some(status), ErrorKind::Status | ErrorKind::Connect | ErrorKind::Auth) => {
+            (Some(status), ErrorKind::Connect) => {
+                match &inner.target {
+                    Some(target) => write!(f, "cannot connect to {target}")?,
+                    None => f.write_str("cannot connect")?,
+                }
+                if inner.attempts > 1 {
+                    write!(f, " ({} attempts)", inner.attempts)?;
+                }
+                write!(f, ": {:?}: {}", status.code(), status.message())?;
+                // The cause (`Connection refused`, a TLS alert) is at the end of the chain.
+                let mut cause = std::error::Error::source(status);
+                let mut root = None;
+                while let Some(err) = cause {
+                    root = Some(err);
+                    cause = err.source();
+                }
+                match root.map(ToString::to_string) {
+                    Some(root) if root != status.message() => write!(f, ": {root}"),
+                    _ => Ok(()),
+                }
+            }
+            (Some(status), ErrorKind::Status | ErrorKind::Auth) => {
                 write!(f, "{:?}: {}", status.code(), status.message())
             }
             (Some(status), _) => write!(
@@ -449,6 +484,9 @@ impl fmt::Debug for Error {
             .field("message", &self.message());
         if let Some(method) = inner.method {
             d.field("method", &method);
+        }
+        if let Some(target) = &inner.target {
+            d.field("target", target);
         }
         if inner.attempts > 0 {
             d.field("attempts", &inner.attempts);

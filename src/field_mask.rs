@@ -412,7 +412,10 @@ impl<M: Updatable> UpdateMask<M> {
         })
     }
 
-    /// The updatable fields on which `old` and `new` differ (see [`diff`]).
+    /// The updatable fields on which `old` and `new` differ (see [`diff`]). When nothing
+    /// differs the mask [`is_empty`](Self::is_empty): the client refuses to send an update
+    /// with an empty mask (an [`ErrorKind::InvalidFieldMask`](crate::ErrorKind::InvalidFieldMask)
+    /// error, nothing sent), because the service would read it as "every field".
     pub fn diff(old: &M, new: &M) -> Result<Self, FieldMaskError> {
         Ok(UpdateMask {
             paths: diff(old, new)?,

@@ -79,6 +79,15 @@ pub use paging::{Items, Pager};
 
 pub use generated::google;
 
+/// The `prost-types` crate this one is built on (`Duration`, `Timestamp`, `FieldMask`,
+/// `Any` in the messages), so you need not depend on it at the same version yourself.
+pub use prost_types;
+
+/// The `tonic` crate this one is built on (`tonic::Code` in errors, `tonic::Status` and
+/// `tonic::async_trait` for your own server implementations, `tonic::transport::Channel`),
+/// so you need not depend on it at the same version yourself.
+pub use tonic;
+
 /// Entry points for `cargo fuzz` (see `fuzz/README.md`); not part of the API. `cargo fuzz`
 /// compiles with `--cfg fuzzing`, so ordinary builds do not contain this module.
 #[cfg(all(fuzzing, feature = "emulator"))]

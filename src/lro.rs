@@ -14,8 +14,9 @@
 //!   progress (`OperationMetadata`); [`progress`](Operation::progress) is a
 //!   `futures::Stream` of it.
 //! - [`cancel`](Operation::cancel) asks the service to cancel.
-//! - [`name`](Operation::name) can be saved, and [`Client::operation`](crate::Client::operation) resumes from it
-//!   (after a restart, or in another process).
+//! - [`name`](Operation::name) can be saved, and
+//!   [`Client::resume_operation`](crate::Client::resume_operation) resumes from it (after a
+//!   restart, or in another process), with the result type of the RPC that started it.
 
 use std::future::Future;
 use std::marker::PhantomData;
@@ -132,7 +133,8 @@ where
         self
     }
 
-    /// The operation's name: save it to resume with [`Client::operation`](crate::Client::operation).
+    /// The operation's name: save it to resume with
+    /// [`Client::resume_operation`](crate::Client::resume_operation).
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -272,7 +274,9 @@ fn decode_any<T: Message + Name + Default>(
     let actual = any.type_url.rsplit('/').next().unwrap_or_default();
     if actual != expected {
         return Err(Error::decode(format!(
-            "operation {operation}: expected a {expected}, got {:?}",
+            "operation {operation}: expected a {expected}, but it holds a {actual} \
+             (type URL {:?}); resume it with Client::resume_operation::<R>, where R is the \
+             request of the RPC that started it",
             any.type_url
         )));
     }

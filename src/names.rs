@@ -227,6 +227,20 @@ fn segments(s: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// Whether `name` displays as exactly `s`, without allocating: what the generated
+/// `PartialEq<str>` impls of the typed names use.
+fn display_eq(name: &impl std::fmt::Display, s: &str) -> bool {
+    struct Prefix<'a>(&'a str);
+    impl std::fmt::Write for Prefix<'_> {
+        fn write_str(&mut self, chunk: &str) -> std::fmt::Result {
+            self.0 = self.0.strip_prefix(chunk).ok_or(std::fmt::Error)?;
+            Ok(())
+        }
+    }
+    let mut rest = Prefix(s);
+    std::fmt::write(&mut rest, format_args!("{name}")).is_ok() && rest.0.is_empty()
+}
+
 /// Matches `name` against `pattern` and returns the variables' values in order.
 fn parse_pattern<'a>(pattern: &str, name: &'a str) -> Result<Vec<&'a str>, NameError> {
     let mut values = Vec::new();

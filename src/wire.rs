@@ -11,6 +11,10 @@ use std::time::Duration;
 
 use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue, MetadataMap};
 
+/// The environment variable naming a standalone emulator (`host:port`): read by the client
+/// builder and by the emulator's `RemoteEmulator`.
+pub(crate) const EMULATOR_HOST_ENV: &str = "LIVESTREAM_EMULATOR_HOST";
+
 /// The routing header.
 pub const ROUTING_HEADER: &str = "x-goog-request-params";
 

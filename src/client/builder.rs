@@ -246,13 +246,14 @@ impl ClientBuilder {
             Target::Endpoint(uri) => uri,
             Target::Emulator(uri) => format!("{uri} (emulator)"),
         };
-        self.assemble_channel(headers, channel, secure, description)
+        let target = Some(description.clone());
+        self.assemble_channel(headers, channel, secure, description, target)
     }
 
     /// Builds a client over your own channel. Only explicitly set credentials are used.
     pub fn build_with_channel(self, channel: Channel) -> Result<Client, Error> {
         let headers = self.headers_layer()?;
-        self.assemble_channel(headers, channel, false, "channel".to_owned())
+        self.assemble_channel(headers, channel, false, "channel".to_owned(), None)
     }
 
     /// Builds a client over any tonic-compatible service (see [`Client::from_service`]).
@@ -266,7 +267,12 @@ impl ClientBuilder {
             )),
             _ => Transport::Boxed(box_service(headers.layer(service))),
         };
-        Ok(Client::assemble(transport, self, "service".to_owned()))
+        Ok(Client::assemble(
+            transport,
+            self,
+            "service".to_owned(),
+            None,
+        ))
     }
 
     fn headers_layer(&self) -> Result<HeadersLayer, Error> {
@@ -301,6 +307,7 @@ impl ClientBuilder {
         channel: Channel,
         secure: bool,
         description: String,
+        target: Option<String>,
     ) -> Result<Client, Error> {
         let headers = headers.layer(channel);
         let transport = match &self.credentials {
@@ -334,6 +341,6 @@ impl ClientBuilder {
                 ));
             }
         };
-        Ok(Client::assemble(transport, self, description))
+        Ok(Client::assemble(transport, self, description, target))
     }
 }

@@ -239,6 +239,9 @@ impl Client {
                 span.record("latency_us", start.elapsed().as_micros() as u64);
             }
             err.set_method(method.name());
+            if let Some(target) = &self.inner.target {
+                err.set_target(target);
+            }
             err
         };
 

@@ -54,13 +54,27 @@ fn check_request_id(value: &str) -> Result<(), Error> {
     ))
 }
 
+/// Checks an update's mask: its paths must be updatable; a mask that is present but empty
+/// (an [`UpdateMask::diff`](crate::field_mask::UpdateMask::diff) that found no change) is
+/// refused, because the service reads an empty mask as "every field"; an absent mask is
+/// refused where the service requires one.
 fn check_mask<M: Updatable>(mask: &mut Option<FieldMask>) -> Result<(), Error> {
     match mask {
         Some(mask) if !mask.paths.is_empty() => {
             mask.paths = validate_paths::<M>(&mask.paths)?;
             Ok(())
         }
-        _ if M::MASK_REQUIRED => Err(Error::local(
+        Some(_) => Err(Error::local(
+            ErrorKind::InvalidFieldMask,
+            format!(
+                "the `update_mask` is empty: nothing to update in the {} (the service would \
+                 read an empty mask as every field); skip the call when \
+                 `UpdateMask::is_empty()`, or leave `update_mask` unset to update every field \
+                 present",
+                M::NAME
+            ),
+        )),
+        None if M::MASK_REQUIRED => Err(Error::local(
             ErrorKind::InvalidFieldMask,
             format!(
                 "`update_mask` is required when updating a {}; updatable fields: {}",
@@ -73,3 +87,62 @@ fn check_mask<M: Updatable>(mask: &mut Option<FieldMask>) -> Result<(), Error> {
 }
 
 include!(concat!(env!("OUT_DIR"), "/client_methods.rs"));
+
+#[cfg(test)]
+mod tests {
+    /// The generated methods, as text: their docs and examples.
+    const GENERATED: &str = include_str!(concat!(env!("OUT_DIR"), "/client_methods.rs"));
+
+    /// The doc lines of the generated `Client::{method}`.
+    fn method_doc(method: &str) -> &'static str {
+        let before = GENERATED
+            .split(&format!("pub fn {method}("))
+            .next()
+            .unwrap_or_default();
+        before.rsplit("impl Client {").next().unwrap_or_default()
+    }
+
+    #[test]
+    fn pool_docs_use_the_one_pool_and_updates_say_channels_must_be_stopped() {
+        assert!(!GENERATED.contains("pools/my-pool"), "no such pool exists");
+        for method in ["get_pool", "update_pool"] {
+            assert!(method_doc(method).contains("pools/default"), "{method}");
+        }
+        assert!(method_doc("update_pool").contains("must be stopped"));
+    }
+
+    #[test]
+    fn creates_document_the_typed_form_and_lros_their_result() {
+        let doc = method_doc("create_input");
+        assert!(doc.contains("client.create_input((&name, input))"), "{doc}");
+        assert!(doc.contains("its result, an [`Input`]"), "{doc}");
+        // Articles agree with the word after them, in prose and before a link.
+        for vowel in [
+            "Asset",
+            "Event",
+            "Input",
+            "Operation",
+            "InputName",
+            "EventName",
+        ] {
+            for wrong in [format!(" a {vowel}"), format!(" a [`{vowel}`]")] {
+                assert!(!GENERATED.contains(&wrong), "{wrong:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn proto_cross_references_are_rendered_as_code_not_left_raw() {
+        const MESSAGES: &str = include_str!(concat!(
+            env!("OUT_DIR"),
+            "/google.cloud.video.livestream.v1.rs"
+        ));
+        for text in [GENERATED, MESSAGES] {
+            assert!(
+                !text.contains("][google."),
+                "a raw `[Text][google.x.Y]` reference"
+            );
+            assert!(!text.contains("][livestream."), "a raw cross reference");
+        }
+    }
+}

@@ -87,6 +87,9 @@ struct ClientInner {
     methods: Vec<CallOptions>,
     polling: PollingOptions,
     description: String,
+    /// The endpoint connected to, for the message of a connection failure (`None` for a
+    /// channel or service handed in).
+    target: Option<String>,
 }
 
 impl std::fmt::Debug for Client {
@@ -120,6 +123,7 @@ impl Client {
             Transport::Channel(HeadersLayer::new().layer(channel)),
             ClientBuilder::new(),
             "channel".to_owned(),
+            None,
         )
     }
 
@@ -162,11 +166,17 @@ impl Client {
             Transport::Boxed(box_service(HeadersLayer::new().layer(service))),
             ClientBuilder::new(),
             "service".to_owned(),
+            None,
         )
     }
 
     /// Puts a client together from a transport and the builder's call and polling options.
-    fn assemble(transport: Transport, builder: ClientBuilder, description: String) -> Client {
+    fn assemble(
+        transport: Transport,
+        builder: ClientBuilder,
+        description: String,
+        target: Option<String>,
+    ) -> Client {
         let methods = Method::ALL
             .iter()
             .map(|&method| {
@@ -185,6 +195,7 @@ impl Client {
                 methods,
                 polling: builder.polling,
                 description,
+                target,
             }),
         }
     }
@@ -200,8 +211,57 @@ impl Client {
         &self.inner.polling
     }
 
-    /// Resumes a long-running operation from its name (for example one saved before a
-    /// restart): nothing is sent until you [`poll`](Operation::poll) or
+    /// Resumes a long-running operation started by the RPC whose request is `R`, from its
+    /// saved name: the result and metadata types are that RPC's
+    /// ([`LroRequest::Result`](crate::methods::LroRequest::Result) and
+    /// [`Metadata`](crate::methods::LroRequest::Metadata)), known at compile time, so
+    /// `resume_operation::<CreateInputRequest>(name)` is an `Operation<Input,
+    /// OperationMetadata>`. Nothing is sent until you [`poll`](Operation::poll) or
+    /// [`wait`](Operation::wait).
+    ///
+    /// `name` is anything that displays as the operation's name: the `String` from
+    /// [`Operation::name`], a `&str` or an [`OperationName`]. It is checked against the
+    /// operation pattern before the first poll is sent (a malformed one is an
+    /// [`ErrorKind::InvalidName`](crate::ErrorKind::InvalidName) error from that poll).
+    ///
+    /// ```
+    /// # use livestream_grpc::{Client, emulator::{Emulator, LroTiming}};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    /// # let emulator = Emulator::builder().lro_timing(LroTiming::Manual).build();
+    /// # let client = Client::from_service(emulator.service());
+    /// use livestream_grpc::names::InputName;
+    /// use livestream_grpc::v1::{input, CreateInputRequest, Input};
+    ///
+    /// let name: InputName = "projects/my-project/locations/us-central1/inputs/my-input".parse()?;
+    /// let input = Input { r#type: input::Type::RtmpPush as i32, ..Default::default() };
+    /// let saved: String = client.create_input((&name, input)).await?.name().to_owned();
+    /// # emulator.complete_operation(&saved)?;
+    ///
+    /// // Later, perhaps in another process: the result type comes from the RPC.
+    /// let input: Input = client.resume_operation::<CreateInputRequest>(&saved).until_done().await?;
+    /// assert_eq!(input.name, name);
+    /// # Ok(()) }
+    /// ```
+    pub fn resume_operation<R>(
+        &self,
+        name: impl std::fmt::Display,
+    ) -> Operation<R::Result, R::Metadata>
+    where
+        R: crate::methods::LroRequest,
+    {
+        Operation::resume(
+            Arc::new(self.clone()),
+            self.polling_options().clone(),
+            name.to_string(),
+        )
+    }
+
+    /// Resumes a long-running operation from its name, as a `T` you choose: prefer
+    /// [`resume_operation`](Self::resume_operation), which takes the result type from the
+    /// RPC. When the operation is done, its result's `Any` type URL is checked against `T`:
+    /// another type is an [`ErrorKind::Decode`](crate::ErrorKind::Decode) error naming
+    /// both. Nothing is sent until you [`poll`](Operation::poll) or
     /// [`wait`](Operation::wait).
     ///
     /// ```no_run

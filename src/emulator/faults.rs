@@ -177,6 +177,28 @@ impl FaultScript {
         self
     }
 
+    /// The script as the admin API's `InjectFaultsRequest` (without its method).
+    pub(crate) fn to_request(&self) -> super::admin::InjectFaultsRequest {
+        let step = |fault: &Fault| super::admin::FaultStep {
+            code: fault.code as i32,
+            message: fault.message.clone(),
+            retry_delay: fault
+                .retry_delay
+                .and_then(|d| prost_types::Duration::try_from(d).ok()),
+            after_handling: fault.after_handling,
+        };
+        super::admin::InjectFaultsRequest {
+            method: String::new(),
+            steps: self
+                .steps
+                .iter()
+                .map(|s| s.as_ref().map(step).unwrap_or_default())
+                .collect(),
+            probability: self.random.as_ref().map_or(0.0, |(p, _)| *p),
+            random_fault: self.random.as_ref().map(|(_, fault)| step(fault)),
+        }
+    }
+
     pub(crate) fn into_parts(self) -> (Vec<Option<Fault>>, Option<(f64, Fault)>) {
         (self.steps, self.random)
     }

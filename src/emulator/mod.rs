@@ -88,6 +88,7 @@ mod media_controls;
 mod operations;
 mod paging;
 mod persist;
+mod remote;
 mod running;
 mod service;
 mod shared;
@@ -101,6 +102,7 @@ pub use config::{
 pub use faults::{Fault, FaultScript, RecordedRequest};
 pub use handle::{ControlError, Emulator};
 pub use media::StreamProperties;
+pub use remote::RemoteEmulator;
 pub use running::{RunningEmulator, ServeError, serve};
 
 /// The emulator's admin API (`livestream.emulator.v1`, from

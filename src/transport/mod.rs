@@ -42,7 +42,7 @@ pub const DEFAULT_ENDPOINT: &str = "https://livestream.googleapis.com";
 /// The environment variable naming a local emulator (`host:port`). When it is set and
 /// non-empty and no endpoint was set explicitly, the client connects to it over plaintext
 /// with anonymous credentials.
-pub const EMULATOR_HOST_ENV: &str = "LIVESTREAM_EMULATOR_HOST";
+pub const EMULATOR_HOST_ENV: &str = crate::wire::EMULATOR_HOST_ENV;
 
 /// The OAuth scope the client asks for.
 pub const CLOUD_PLATFORM_SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";

@@ -5,7 +5,9 @@
 
 mod architecture;
 mod descriptor_set;
+mod names_compare;
 mod names_proptest;
 mod proto_checksums;
 mod quickstart;
+mod readme_dependencies;
 mod stub_round_trip;

@@ -298,4 +298,9 @@ async fn environment_defaults_and_explicit_endpoint() {
     let down = finish(cmd);
     assert_eq!(down.code, 1, "{down:#?}");
     assert!(down.stderr.contains("UNAVAILABLE"), "{down:#?}");
+    // The address it could not reach is in the message (issue 12, item 8).
+    assert!(
+        down.stderr.contains("cannot connect to http://127.0.0.1:1"),
+        "{down:#?}"
+    );
 }

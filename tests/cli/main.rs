@@ -7,5 +7,6 @@ mod cli_support;
 mod cli_assets_pools;
 mod cli_channel_children;
 mod cli_channels;
+mod cli_emulator_control;
 mod cli_inputs;
 mod cli_operations;

@@ -12,6 +12,7 @@ mod common;
 mod emulator_support;
 
 mod client_auth;
+mod client_emulator_ergonomics;
 mod client_emulator_lro;
 mod client_emulator_masks;
 mod client_emulator_paging;

@@ -10,5 +10,6 @@ mod emulator_lists;
 mod emulator_lro;
 mod emulator_persistence;
 mod emulator_props;
+mod emulator_remote;
 mod emulator_resources;
 mod emulator_sharp_edges;

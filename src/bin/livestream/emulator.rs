@@ -1,15 +1,332 @@
-//! `livestream emulator`: the local Live Stream API emulator as a standalone server.
+//! `livestream emulator`: the local Live Stream API emulator as a standalone server, and
+//! `livestream emulator <control>`: its controls, through the typed admin client
+//! [`RemoteEmulator`], for shell scripts.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Args;
-use livestream_grpc::emulator::{self, Emulator, LroTiming};
+use clap::{Args, Subcommand};
+use livestream_grpc::Method;
+use livestream_grpc::emulator::{
+    self, Emulator, Fault, FaultScript, LroTiming, RemoteEmulator, StreamProperties,
+};
+use tonic::Code;
 
-/// The flags of `livestream emulator`.
+use crate::errors::{CliError, code_name};
+
+/// Prints a line to stdout, ignoring a closed pipe (the reader may be gone at shutdown).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, $($arg)*);
+        let _ = out.flush();
+    }};
+}
+
+/// `livestream emulator [flags]` serves; `livestream emulator <control>` controls a running
+/// one.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub(crate) struct EmulatorArgs {
+    #[command(subcommand)]
+    control: Option<Control>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+impl EmulatorArgs {
+    /// The control to run against a running emulator, if one was given.
+    pub(crate) fn into_control(self) -> Result<Control, ServeArgs> {
+        match self.control {
+            Some(control) => Ok(control),
+            None => Err(self.serve),
+        }
+    }
+}
+
+/// Which emulator a control talks to.
+#[derive(Debug, Args)]
+pub(crate) struct Target {
+    /// The emulator's host:port (or URI).
+    #[arg(long, env = "LIVESTREAM_EMULATOR_HOST", value_name = "HOST:PORT")]
+    emulator_host: String,
+}
+
+/// The controls of a running emulator (its admin API), for scripts.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Control {
+    /// Set how long long-running operations take: `instant`, `manual`, or a duration (`2s`).
+    LroTiming {
+        /// `instant`, `manual`, or a duration such as `500ms`, `2s`, `1m`.
+        timing: String,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Complete a pending operation now (or every pending one with --all); prints the names
+    /// of the operations completed.
+    CompleteOperation {
+        /// The operation's full name.
+        #[arg(required_unless_present = "all")]
+        name: Option<String>,
+        /// Complete every pending operation.
+        #[arg(long, conflicts_with = "name")]
+        all: bool,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Simulate an encoder connecting to an input (its channels start STREAMING).
+    ConnectInput {
+        /// The input's full name.
+        input: String,
+        /// Video width in pixels.
+        #[arg(long, default_value_t = 1920)]
+        width: i32,
+        /// Video height in pixels.
+        #[arg(long, default_value_t = 1080)]
+        height: i32,
+        /// Video frame rate.
+        #[arg(long, default_value_t = 60.0)]
+        frame_rate: f64,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Simulate the encoder leaving an input (its channels go back to AWAITING_INPUT).
+    DisconnectInput {
+        /// The input's full name.
+        input: String,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Move the emulator's clock forward; prints the new time (RFC 3339).
+    AdvanceClock {
+        /// How far: `30s`, `5m`, `1h`.
+        #[arg(value_parser = parse_duration)]
+        duration: Duration,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Print the emulator's clock (RFC 3339).
+    Now {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Force a failure on a channel, clip, DVR session, asset or pending operation.
+    Fail {
+        /// The resource's or operation's full name.
+        name: String,
+        /// The error message.
+        #[arg(long, default_value = "failure forced by the emulator")]
+        message: String,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Recover a channel from a forced failure.
+    RecoverChannel {
+        /// The channel's full name.
+        channel: String,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Script the answers of one RPC: one status code per call (`OK` lets one through),
+    /// then normal answers.
+    InjectFaults {
+        /// The RPC (`GetChannel`).
+        method: String,
+        /// Status codes in order: `UNAVAILABLE`, `RESOURCE_EXHAUSTED`, `OK`, or numbers.
+        #[arg(required = true)]
+        codes: Vec<String>,
+        /// The message of the faults (default: one naming the method).
+        #[arg(long)]
+        message: Option<String>,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Add latency to every call of one RPC.
+    SetLatency {
+        /// The RPC (`GetChannel`).
+        method: String,
+        /// The latency: `200ms`, `2s`.
+        #[arg(value_parser = parse_duration)]
+        latency: Duration,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Remove the faults and latency of one RPC, or of every RPC.
+    ClearFaults {
+        /// The RPC (`GetChannel`); every RPC when omitted.
+        method: Option<String>,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Print how many calls each RPC received (`Method count` lines), or one RPC's count.
+    CallCounts {
+        /// The RPC (`GetChannel`): print only its count.
+        method: Option<String>,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Delete every resource and operation, clear faults, latencies and counts.
+    Reset {
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+fn method(name: &str) -> Result<Method, CliError> {
+    name.parse::<Method>()
+        .map_err(|e| CliError::usage(e.to_string()))
+}
+
+/// `UNAVAILABLE`, `unavailable` or `14`.
+fn code(text: &str) -> Result<Code, CliError> {
+    if let Ok(n) = text.parse::<i32>()
+        && (0..=16).contains(&n)
+    {
+        return Ok(Code::from_i32(n));
+    }
+    (0..=16)
+        .map(Code::from_i32)
+        .find(|c| code_name(*c).eq_ignore_ascii_case(text))
+        .ok_or_else(|| {
+            CliError::usage(format!(
+                "{text:?} is not a gRPC status code (UNAVAILABLE, RESOURCE_EXHAUSTED, OK, 14, ...)"
+            ))
+        })
+}
+
+fn rfc3339(t: std::time::SystemTime) -> String {
+    prost_types::Timestamp::from(t).to_string()
+}
+
+fn remote(target: &Target) -> Result<RemoteEmulator, CliError> {
+    Ok(RemoteEmulator::connect(target.emulator_host.trim())?)
+}
+
+/// Runs one control against the emulator it names; prints what scripts need on stdout.
+pub(crate) async fn control(control: Control) -> Result<(), CliError> {
+    match control {
+        Control::LroTiming { timing, target } => {
+            let timing = match timing.to_ascii_lowercase().as_str() {
+                "instant" => LroTiming::Instant,
+                "manual" => LroTiming::Manual,
+                other => match parse_duration(other).map_err(CliError::usage)? {
+                    d if d.is_zero() => LroTiming::Instant,
+                    d => LroTiming::Delay(d),
+                },
+            };
+            remote(&target)?.set_lro_timing(timing).await?;
+        }
+        Control::CompleteOperation { name, all, target } => {
+            let remote = remote(&target)?;
+            match name {
+                Some(name) if !all => {
+                    remote.complete_operation(&name).await?;
+                    say!("{name}");
+                }
+                _ => {
+                    for name in remote.complete_all_operations().await? {
+                        say!("{name}");
+                    }
+                }
+            }
+        }
+        Control::ConnectInput {
+            input,
+            width,
+            height,
+            frame_rate,
+            target,
+        } => {
+            let properties = StreamProperties {
+                width,
+                height,
+                frame_rate,
+            };
+            remote(&target)?
+                .connect_input_with(&input, properties)
+                .await?;
+        }
+        Control::DisconnectInput { input, target } => {
+            remote(&target)?.disconnect_input(&input).await?;
+        }
+        Control::AdvanceClock { duration, target } => {
+            let now = remote(&target)?.advance_clock(duration).await?;
+            say!("{}", rfc3339(now));
+        }
+        Control::Now { target } => {
+            let now = remote(&target)?.now().await?;
+            say!("{}", rfc3339(now));
+        }
+        Control::Fail {
+            name,
+            message,
+            target,
+        } => remote(&target)?.fail(&name, &message).await?,
+        Control::RecoverChannel { channel, target } => {
+            remote(&target)?.recover_channel(&channel).await?;
+        }
+        Control::InjectFaults {
+            method: name,
+            codes,
+            message,
+            target,
+        } => {
+            let method = method(&name)?;
+            let mut script = FaultScript::default();
+            for text in &codes {
+                script = match code(text)? {
+                    Code::Ok => script.then_pass(),
+                    code => {
+                        let fault = Fault::new(code);
+                        script.then_fault(match &message {
+                            Some(m) => fault.with_message(m.clone()),
+                            None => fault,
+                        })
+                    }
+                };
+            }
+            remote(&target)?.inject_faults(method, script).await?;
+        }
+        Control::SetLatency {
+            method: name,
+            latency,
+            target,
+        } => {
+            remote(&target)?
+                .set_latency(method(&name)?, latency)
+                .await?
+        }
+        Control::ClearFaults {
+            method: name,
+            target,
+        } => match name {
+            Some(name) => remote(&target)?.clear_faults(method(&name)?).await?,
+            None => remote(&target)?.clear_all_faults().await?,
+        },
+        Control::CallCounts {
+            method: name,
+            target,
+        } => {
+            let remote = remote(&target)?;
+            match name {
+                Some(name) => say!("{}", remote.call_count(method(&name)?).await?),
+                None => {
+                    for (method, count) in remote.call_counts().await? {
+                        say!("{method} {count}");
+                    }
+                }
+            }
+        }
+        Control::Reset { target } => remote(&target)?.reset().await?,
+    }
+    Ok(())
+}
+
+/// The flags of `livestream emulator` when it serves.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
     /// Address to listen on (loopback by default; the emulator has no authentication).
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
@@ -25,16 +342,6 @@ pub(crate) struct EmulatorArgs {
     /// Keep the state in this directory across restarts (default: in memory only).
     #[arg(long)]
     data_dir: Option<PathBuf>,
-}
-
-/// Prints a line to stdout, ignoring a closed pipe (the reader may be gone at shutdown).
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, $($arg)*);
-        let _ = out.flush();
-    }};
 }
 
 /// Parses `250ms`, `2s`, `1m`, `1h`, or a bare number of milliseconds.
@@ -92,7 +399,7 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
 }
 
 /// Runs the emulator until Ctrl-C or SIGTERM.
-pub(crate) async fn run(args: EmulatorArgs) -> Result<(), emulator::ServeError> {
+pub(crate) async fn run(args: ServeArgs) -> Result<(), emulator::ServeError> {
     let timing = if args.manual_lro {
         LroTiming::Manual
     } else if args.lro_delay.is_zero() {

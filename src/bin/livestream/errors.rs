@@ -56,6 +56,8 @@ pub(crate) enum CliError {
         /// The operation that was being waited for.
         operation: Option<String>,
     },
+    /// A control of a standalone emulator (`livestream emulator reset`, ...) failed.
+    Control(livestream_grpc::emulator::ControlError),
     /// Anything else (exit 1).
     Other(String),
 }
@@ -79,13 +81,25 @@ impl CliError {
             CliError::Interrupted { .. } => EXIT_INTERRUPTED,
             CliError::Api(e) if e.is_local() => EXIT_USAGE,
             CliError::Api(e) if e.is_timeout() => EXIT_OTHER,
-            CliError::Api(e) => match e.code() {
-                Code::NotFound => EXIT_NOT_FOUND,
-                Code::FailedPrecondition | Code::AlreadyExists | Code::Aborted => EXIT_CONFLICT,
-                Code::InvalidArgument | Code::OutOfRange => EXIT_INVALID,
-                _ => EXIT_OTHER,
-            },
+            CliError::Api(e) => exit_code_of(e.code()),
+            CliError::Control(e) => exit_code_of(e.code()),
         }
+    }
+}
+
+/// The exit code of a failure with this status code.
+fn exit_code_of(code: Code) -> u8 {
+    match code {
+        Code::NotFound => EXIT_NOT_FOUND,
+        Code::FailedPrecondition | Code::AlreadyExists | Code::Aborted => EXIT_CONFLICT,
+        Code::InvalidArgument | Code::OutOfRange => EXIT_INVALID,
+        _ => EXIT_OTHER,
+    }
+}
+
+impl From<livestream_grpc::emulator::ControlError> for CliError {
+    fn from(e: livestream_grpc::emulator::ControlError) -> Self {
+        CliError::Control(e)
     }
 }
 
@@ -126,6 +140,7 @@ impl fmt::Display for CliError {
             ),
             CliError::Interrupted { operation: None } => f.write_str("interrupted"),
             CliError::Api(e) => write_api_error(f, e),
+            CliError::Control(e) => write!(f, "{}: {}", code_name(e.code()), e.message()),
         }
     }
 }
@@ -163,6 +178,14 @@ fn write_api_error(f: &mut fmt::Formatter<'_>, e: &Error) -> fmt::Result {
         // "operation NAME failed: CODE: message"
         let status = e.status().map_or("", |s| s.message());
         write!(f, "{}: {}: {status}", e.message(), code_name(e.code()))?;
+    } else if e.kind() == livestream_grpc::ErrorKind::Connect {
+        // "GetChannel: cannot connect to http://127.0.0.1:8085 (emulator) (5 attempts):
+        // UNAVAILABLE: tcp connect error: Connection refused", the code as the API spells it.
+        let code = e.code();
+        let text =
+            e.to_string()
+                .replacen(&format!("{code:?}:"), &format!("{}:", code_name(code)), 1);
+        f.write_str(&text)?;
     } else if e.is_exhausted() {
         let status = e.status().map_or("", |s| s.message());
         write!(

@@ -101,7 +101,8 @@ enum Command {
         #[command(subcommand)]
         command: locations::Command,
     },
-    /// Run the local Live Stream API emulator (plaintext gRPC, no credentials).
+    /// Run the local Live Stream API emulator (plaintext gRPC, no credentials), or control
+    /// a running one (`livestream emulator reset`, `... complete-operation --all`, ...).
     Emulator(emulator::EmulatorArgs),
 }
 
@@ -109,9 +110,12 @@ enum Command {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Emulator(args) => emulator::run(args)
-            .await
-            .map_err(|e| CliError::other(e.to_string())),
+        Command::Emulator(args) => match args.into_control() {
+            Ok(control) => emulator::control(control).await,
+            Err(serve) => emulator::run(serve)
+                .await
+                .map_err(|e| CliError::other(e.to_string())),
+        },
         command => run_interruptibly(&cli.global, command).await,
     };
     match result {

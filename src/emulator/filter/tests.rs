@@ -1351,3 +1351,42 @@ proptest! {
         }
     }
 }
+
+/// The `| `ListX` | fields |` row of EMULATOR.md's table of filter fields, as paths.
+fn documented_fields(list: &str) -> Vec<String> {
+    const DOC: &str = include_str!("../../../EMULATOR.md");
+    let prefix = format!("| `{list}` |");
+    let row = DOC
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("EMULATOR.md documents no filter fields for {list}"));
+    row[prefix.len()..]
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect()
+}
+
+fn paths<T: Filterable>() -> Vec<String> {
+    T::FIELDS.iter().map(|f| f.path.to_owned()).collect()
+}
+
+#[test]
+fn emulator_md_documents_every_lists_filter_fields() {
+    assert_eq!(documented_fields("ListChannels"), paths::<Channel>());
+    assert_eq!(documented_fields("ListInputs"), paths::<Input>());
+    assert_eq!(documented_fields("ListEvents"), paths::<Event>());
+    assert_eq!(documented_fields("ListClips"), paths::<Clip>());
+    assert_eq!(documented_fields("ListDvrSessions"), paths::<DvrSession>());
+    assert_eq!(documented_fields("ListAssets"), paths::<Asset>());
+    assert_eq!(documented_fields("ListOperations"), paths::<Operation>());
+}
+
+#[test]
+fn emulator_md_filter_examples_parse() {
+    Filter::<Channel>::parse(r#"streaming_state = STREAMING AND labels.team = "video""#).unwrap();
+    Filter::<Channel>::parse(r#"create_time > "2025-01-01T00:00:00Z""#).unwrap();
+    Filter::<Operation>::parse(r#"done = false AND metadata.verb = "start""#).unwrap();
+}
