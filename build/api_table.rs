@@ -48,8 +48,9 @@ pub(crate) fn generate(rpcs: &[Rpc]) -> Result<String, BoxError> {
         };
         let _ = writeln!(
             out,
-            "    MethodInfo {{ name: {name:?}, service: {service:?}, path: {path:?}, routing_field: {routing:?}, kind: {kind}, read: {read}, request_id: {request_id} }},",
+            "    MethodInfo {{ name: {name:?}, rust_name: {snake:?}, service: {service:?}, path: {path:?}, routing_field: {routing:?}, kind: {kind}, read: {read}, request_id: {request_id} }},",
             name = rpc.name,
+            snake = rpc.snake,
             service = rpc.service,
             path = rpc.path,
             routing = rpc.routing,
@@ -165,6 +166,7 @@ impl ListRequest for {request} {{
          #[macro_export]\n\
          macro_rules! for_each_rpc {\n    ($m:ident) => {\n        $m! {\n",
     );
+    let mut entries = Vec::with_capacity(rpcs.len());
     for rpc in rpcs {
         let request = rust_path(&rpc.request)?.replacen("crate::", "$crate::", 1);
         let response = rust_path(&rpc.response)?.replacen("crate::", "$crate::", 1);
@@ -182,16 +184,53 @@ impl ListRequest for {request} {{
             }
             Kind::List { field, item } => format!("list {{ {field}, {} }}", macro_path(item)?),
         };
-        let _ = writeln!(
-            out,
-            "            [ service: {}, rpc: {}, method: {}, request: {request}, response: {response}, access: {}, request_id: {}, kind: {kind} ]",
+        let entry = format!(
+            "[ service: {}, rpc: {}, method: {}, request: {request}, response: {response}, access: {}, request_id: {}, kind: {kind} ]",
             rpc.service,
             rpc.name,
             rpc.snake,
             if rpc.read { "read" } else { "write" },
             rpc.request_id,
         );
+        let _ = writeln!(out, "            {entry}");
+        entries.push(entry);
     }
     out.push_str("        }\n    };\n}\n");
+
+    // The same entries by service, with the path of the service's generated server trait,
+    // for the servers (the emulator, the mock) that implement one trait per service.
+    out.push_str(
+        "\n/// Calls `$m!` once per service with `ServerTraitPath; entries..`: the generated server\n\
+         /// trait (`$crate::v1::livestream_service_server::LivestreamService`, ...) and that\n\
+         /// service's entries of [`for_each_rpc!`], in proto order.\n\
+         #[doc(hidden)]\n\
+         #[macro_export]\n\
+         macro_rules! for_each_service {\n    ($m:ident) => {\n",
+    );
+    let mut services: Vec<&str> = Vec::new();
+    for rpc in rpcs {
+        if !services.contains(&rpc.service.as_str()) {
+            services.push(&rpc.service);
+        }
+    }
+    for service in services {
+        let first = rpcs
+            .iter()
+            .find(|r| r.service == service)
+            .ok_or("a service without RPCs")?;
+        let (module, _) = crate::util::module_and_ident(&first.request)?;
+        let _ = writeln!(
+            out,
+            "        $m! {{ $crate::{module}::{}_server::{service};",
+            crate::util::snake_case(service)
+        );
+        for (rpc, entry) in rpcs.iter().zip(&entries) {
+            if rpc.service == service {
+                let _ = writeln!(out, "            {entry}");
+            }
+        }
+        out.push_str("        }\n");
+    }
+    out.push_str("    };\n}\n");
     Ok(out)
 }

@@ -60,6 +60,7 @@ pub enum RetryClass {
 /// One row of the table (generated as `TABLE`, indexed by `Method as usize`).
 struct MethodInfo {
     name: &'static str,
+    rust_name: &'static str,
     service: &'static str,
     path: &'static str,
     routing_field: &'static str,
@@ -80,6 +81,12 @@ impl Method {
     /// The RPC's name (`"GetChannel"`).
     pub const fn name(self) -> &'static str {
         self.info().name
+    }
+
+    /// The name of the RPC's method on the `Client`, the generated stubs and server traits,
+    /// and the mock (`"get_channel"`).
+    pub const fn rust_name(self) -> &'static str {
+        self.info().rust_name
     }
 
     /// The gRPC path (`"/google.cloud.video.livestream.v1.LivestreamService/GetChannel"`).
@@ -305,6 +312,7 @@ mod tests {
         let with_ids = Method::ALL.iter().filter(|m| m.has_request_id()).count();
         assert_eq!(with_ids, 20);
         assert_eq!(Method::UpdateChannel.routing_field(), "channel.name");
+        assert_eq!(Method::GetDvrSession.rust_name(), "get_dvr_session");
         assert_eq!(Method::CreateChannel.kind(), MethodKind::LongRunning);
         assert_eq!(Method::ListChannels.kind(), MethodKind::List);
     }

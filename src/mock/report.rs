@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::state::{plural, snake_case};
+use super::state::plural;
 use crate::methods::Method;
 
 /// One unmet expectation.
@@ -51,7 +51,7 @@ impl fmt::Display for Problem {
                 "{method}: called {calls} time{} but not mocked, so it answered UNIMPLEMENTED; \
                  set its answer with `mock.{}()` or `mock.on::<{method}Request>()`",
                 plural(calls),
-                snake_case(method.name())
+                method.rust_name()
             ),
             Problem::UsedUp {
                 method,

@@ -1,5 +1,5 @@
 //! The mock's side of gRPC: the three generated server traits (`LivestreamService`,
-//! `Operations`, `Locations`), expanded from the API table's `for_each_rpc!` so that every
+//! `Operations`, `Locations`), expanded from the API table's `for_each_service!` so that every
 //! RPC is answered the same way: record the call, pick its answer, wait the delay, answer.
 
 use std::sync::Arc;
@@ -84,29 +84,11 @@ macro_rules! impl_service {
     };
 }
 
-/// Sorts the table's entries by service, then implements each service's trait.
-macro_rules! split_services {
-    (@ [$($l:tt)*] [$($o:tt)*] [$($c:tt)*]) => {
-        impl_service!(crate::v1::livestream_service_server::LivestreamService; $($l)*);
-        impl_service!(crate::longrunning::operations_server::Operations; $($o)*);
-        impl_service!(crate::location::locations_server::Locations; $($c)*);
-    };
-    (@ [$($l:tt)*] $o:tt $c:tt [LivestreamService, $($e:tt)*] $($rest:tt)*) => {
-        split_services!(@ [$($l)* [$($e)*]] $o $c $($rest)*);
-    };
-    (@ $l:tt [$($o:tt)*] $c:tt [Operations, $($e:tt)*] $($rest:tt)*) => {
-        split_services!(@ $l [$($o)* [$($e)*]] $c $($rest)*);
-    };
-    (@ $l:tt $o:tt [$($c:tt)*] [Locations, $($e:tt)*] $($rest:tt)*) => {
-        split_services!(@ $l $o [$($c)* [$($e)*]] $($rest)*);
-    };
-}
-
 macro_rules! services {
-    ($( [ service: $svc:ident, rpc: $rpc:ident, method: $method:ident, request: $req:ty,
+    ($tr:path; $( [ service: $svc:ident, rpc: $rpc:ident, method: $method:ident, request: $req:ty,
           response: $resp:ty, $($more:tt)* ] )*) => {
-        split_services!(@ [] [] [] $( [$svc, $rpc, $method, $req, $resp] )*);
+        impl_service!($tr; $( [$rpc, $method, $req, $resp] )*);
     };
 }
 
-for_each_rpc!(services);
+for_each_service!(services);

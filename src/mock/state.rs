@@ -182,7 +182,7 @@ impl State {
             )),
             None => Status::unimplemented(format!(
                 "{method} is not mocked: set its answer with mock.{}() or mock.on::<{method}Request>()",
-                snake_case(method.name())
+                method.rust_name()
             )),
         }
     }
@@ -289,31 +289,4 @@ impl State {
 /// `"s"` unless `n` is 1.
 pub(super) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
-}
-
-/// `GetDvrSession` → `get_dvr_session` (the RPC names are plain CamelCase).
-pub(super) fn snake_case(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 4);
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn snake_case_gives_the_method_names() {
-        assert_eq!(snake_case("GetDvrSession"), "get_dvr_session");
-        assert_eq!(snake_case("ListLocations"), "list_locations");
-    }
 }
