@@ -1,5 +1,5 @@
 //! The tonic service implementations of `LivestreamService`, `Operations` and `Locations`,
-//! expanded from `for_each_rpc!` (the API table): every method counts and records the call, applies
+//! expanded from `for_each_service!` (the API table): every method counts and records the call, applies
 //! injected latency and faults, handles `request_id`, then runs the method's synchronous
 //! logic on the state under one lock (never held across an `.await`).
 
@@ -299,32 +299,14 @@ macro_rules! impl_service {
     };
 }
 
-/// Sorts the table's entries by service, then implements each service's trait.
-macro_rules! split_services {
-    (@ [$($l:tt)*] [$($o:tt)*] [$($c:tt)*]) => {
-        impl_service!(crate::v1::livestream_service_server::LivestreamService; $($l)*);
-        impl_service!(crate::longrunning::operations_server::Operations; $($o)*);
-        impl_service!(crate::location::locations_server::Locations; $($c)*);
-    };
-    (@ [$($l:tt)*] $o:tt $c:tt [LivestreamService, $($e:tt)*] $($rest:tt)*) => {
-        split_services!(@ [$($l)* [$($e)*]] $o $c $($rest)*);
-    };
-    (@ $l:tt [$($o:tt)*] $c:tt [Operations, $($e:tt)*] $($rest:tt)*) => {
-        split_services!(@ $l [$($o)* [$($e)*]] $c $($rest)*);
-    };
-    (@ $l:tt $o:tt [$($c:tt)*] [Locations, $($e:tt)*] $($rest:tt)*) => {
-        split_services!(@ $l $o [$($c)* [$($e)*]] $($rest)*);
-    };
-}
-
 macro_rules! services {
-    ($( [ service: $svc:ident, rpc: $rpc:ident, method: $snake:ident, request: $req:ty,
+    ($tr:path; $( [ service: $svc:ident, rpc: $rpc:ident, method: $snake:ident, request: $req:ty,
           response: $resp:ty, access: $access:ident, request_id: $rid:tt $($more:tt)* ] )*) => {
-        split_services!(@ [] [] [] $( [$svc, $rpc, $snake, $req, $resp, $access, $rid] )*);
+        impl_service!($tr; $( [$rpc, $snake, $req, $resp, $access, $rid] )*);
     };
 }
 
-for_each_rpc!(services);
+for_each_service!(services);
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,5 @@
 //! Shared test scaffolding: `Fake`, one implementation of the three generated server traits
-//! (`LivestreamService`, `Operations`, `Locations`), derived from `for_each_rpc!` so that it
+//! (`LivestreamService`, `Operations`, `Locations`), derived from `for_each_service!` so that it
 //! answers every RPC. It records every call (method, metadata, request), can be scripted to
 //! fail (before or after handling the request), to delay, or to answer through a handler,
 //! and is served either over a `127.0.0.1:0` socket or in-process as the client's service.
@@ -277,48 +277,23 @@ macro_rules! default_answer {
     };
 }
 
-/// Expands `$yes` when both services are the same, `$no` otherwise.
-macro_rules! same_service {
-    (LivestreamService LivestreamService, { $($yes:tt)* }, { $($no:tt)* }) => { $($yes)* };
-    (Operations Operations, { $($yes:tt)* }, { $($no:tt)* }) => { $($yes)* };
-    (Locations Locations, { $($yes:tt)* }, { $($no:tt)* }) => { $($yes)* };
-    ($a:ident $b:ident, { $($yes:tt)* }, { $($no:tt)* }) => { $($no)* };
-}
-
-/// Implements one generated server trait for `Fake` with the RPCs of one service: a
-/// muncher over the `for_each_rpc!` entries that keeps those of `$svc`.
+/// Implements one generated server trait for `Fake`, with the RPCs of that service.
 macro_rules! fake_service {
-    ($svc:ident $server:path, [$($methods:tt)*]) => {
+    ($server:path; $( [ service: $svc:ident, rpc: $rpc:ident, method: $method:ident, request: $req:ty,
+          response: $resp:ty, access: $access:ident, request_id: $rid:tt, kind: $kind:ident { $($k:tt)* }
+          $($more:tt)* ] )*) => {
         #[tonic::async_trait]
         impl $server for Fake {
-            $($methods)*
-        }
-    };
-    ($svc:ident $server:path, [$($methods:tt)*]
-        [ service: $entry_svc:ident, rpc: $rpc:ident, method: $method:ident, request: $req:ty,
-          response: $resp:ty, access: $access:ident, request_id: $rid:tt, kind: $kind:ident { $($k:tt)* } $($ignored:tt)* ]
-        $($rest:tt)*) => {
-        same_service!($svc $entry_svc, {
-            fake_service!($svc $server, [$($methods)*
+            $(
                 async fn $method(&self, request: tonic::Request<$req>) -> Result<tonic::Response<$resp>, Status> {
                     self.dispatch(stringify!($rpc), request, |_fake, _request| default_answer!($kind { $($k)* } $resp, _fake)).await
                 }
-            ] $($rest)*);
-        }, {
-            fake_service!($svc $server, [$($methods)*] $($rest)*);
-        });
+            )*
+        }
     };
 }
 
-macro_rules! fake_all {
-    ($($entry:tt)*) => {
-        fake_service!(LivestreamService livestream_grpc::v1::livestream_service_server::LivestreamService, [] $($entry)*);
-        fake_service!(Operations livestream_grpc::longrunning::operations_server::Operations, [] $($entry)*);
-        fake_service!(Locations livestream_grpc::location::locations_server::Locations, [] $($entry)*);
-    };
-}
-
-livestream_grpc::for_each_rpc!(fake_all);
+livestream_grpc::for_each_service!(fake_service);
 
 /// A server on a socket; aborts when dropped.
 pub struct Served {
