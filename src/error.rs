@@ -28,7 +28,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use tonic::{Code, Status};
-use tonic_types::{ErrorDetails, StatusExt};
+use tonic_types::ErrorDetails;
 
 use crate::field_mask::FieldMaskError;
 use crate::names::NameError;
@@ -405,10 +405,51 @@ fn classify(status: &Status) -> (ErrorKind, bool) {
 }
 
 fn decode_details(status: &Status) -> Option<ErrorDetails> {
+    use prost::Message as _;
+    use tonic_types::RpcStatusExt as _;
     if status.details().is_empty() {
         return None;
     }
-    status.check_error_details().ok()
+    let mut decoded = tonic_types::pb::Status::decode(status.details()).ok()?;
+    for any in &mut decoded.details {
+        sanitize_retry_info(any);
+    }
+    decoded.check_error_details().ok()
+}
+
+/// The longest `google.protobuf.Duration` (about 10,000 years).
+const MAX_DURATION_SECONDS: i64 = 315_576_000_000;
+
+/// Brings a `RetryInfo` detail's delay into the range of a valid, non-negative
+/// `google.protobuf.Duration` before tonic-types converts it: its conversion negates
+/// `seconds`, which overflows (a panic in debug builds) on a server's `i64::MIN`. The delay
+/// is normalized; a negative one becomes zero (as tonic-types would make it), an
+/// out-of-range one the longest valid duration.
+fn sanitize_retry_info(any: &mut prost_types::Any) {
+    use prost::Message as _;
+    if any.type_url != "type.googleapis.com/google.rpc.RetryInfo" {
+        return;
+    }
+    let Ok(mut info) = tonic_types::pb::RetryInfo::decode(any.value.as_slice()) else {
+        return;
+    };
+    let Some(delay) = &mut info.retry_delay else {
+        return;
+    };
+    let canonical = (0..=MAX_DURATION_SECONDS).contains(&delay.seconds)
+        && (0..=999_999_999).contains(&delay.nanos);
+    if canonical {
+        return;
+    }
+    // In i128 nanoseconds nothing overflows; then clamped and split again.
+    const NANOS: i128 = 1_000_000_000;
+    let total = (i128::from(delay.seconds) * NANOS + i128::from(delay.nanos))
+        .clamp(0, i128::from(MAX_DURATION_SECONDS) * NANOS);
+    *delay = prost_types::Duration {
+        seconds: i64::try_from(total / NANOS).unwrap_or(MAX_DURATION_SECONDS),
+        nanos: i32::try_from(total % NANOS).unwrap_or(0),
+    };
+    any.value = info.encode_to_vec();
 }
 
 impl fmt::Display for Error {
@@ -544,6 +585,42 @@ mod tests {
         assert!(timeout.is_timeout());
         assert_eq!(timeout.code(), Code::DeadlineExceeded);
         assert!(timeout.to_string().contains("deadline of 60s passed"));
+    }
+
+    /// A status whose `RetryInfo` delay is `seconds`/`nanos`, as a server may send it.
+    fn with_retry_delay(seconds: i64, nanos: i32) -> Status {
+        use prost::Message as _;
+        let info = tonic_types::pb::RetryInfo {
+            retry_delay: Some(prost_types::Duration { seconds, nanos }),
+        };
+        let status = tonic_types::pb::Status {
+            code: Code::Unavailable as i32,
+            message: "down".into(),
+            details: vec![prost_types::Any {
+                type_url: "type.googleapis.com/google.rpc.RetryInfo".into(),
+                value: info.encode_to_vec(),
+            }],
+        };
+        Status::with_details(Code::Unavailable, "down", status.encode_to_vec().into())
+    }
+
+    #[test]
+    fn extreme_retry_delays_from_a_server_never_panic() {
+        let max = std::time::Duration::from_secs(MAX_DURATION_SECONDS as u64);
+        for (seconds, nanos, expected) in [
+            (i64::MIN, 0, std::time::Duration::ZERO),
+            (i64::MIN + 1, -999_999_999, std::time::Duration::ZERO),
+            (-1, -5, std::time::Duration::ZERO),
+            (0, -1, std::time::Duration::ZERO),
+            (i64::MAX, 999_999_999, max),
+            (MAX_DURATION_SECONDS + 1, 0, max),
+            (1, i32::MAX, std::time::Duration::new(3, 147_483_647)),
+            (1, -1, std::time::Duration::from_nanos(999_999_999)),
+            (3, 0, std::time::Duration::from_secs(3)),
+        ] {
+            let err = Error::from_status(with_retry_delay(seconds, nanos));
+            assert_eq!(err.retry_delay(), Some(expected), "{seconds}s {nanos}ns");
+        }
     }
 
     #[test]

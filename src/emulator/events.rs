@@ -9,7 +9,8 @@ use super::channels::{channel_state_error, is_live, is_started};
 use super::errors;
 use super::lro::rpc_status;
 use super::store::{
-    State, Timer, check_id, duration_of, found, later, parse_name, required, scan, time_of, ts,
+    State, Timer, check_id, duration_of, found, later, parse_name, required, scan, std_duration,
+    system_time, time_of, ts,
 };
 use super::validation;
 use crate::names::{ChannelName, EventName};
@@ -34,14 +35,11 @@ fn task_duration(task: &Task) -> Option<&prost_types::Duration> {
 
 fn duration(event: &Event) -> Option<Duration> {
     let d = event.task.as_ref().and_then(task_duration)?;
-    Duration::try_from(*d).ok().filter(|d| !d.is_zero())
+    std_duration(d).ok().filter(|d| !d.is_zero())
 }
 
 fn execution_time(event: &Event) -> Option<SystemTime> {
-    event
-        .execution_time
-        .as_ref()
-        .and_then(|t| SystemTime::try_from(*t).ok())
+    event.execution_time.as_ref().and_then(system_time)
 }
 
 /// The channel an event belongs to.

@@ -2,7 +2,7 @@
 //! with a data directory the state is saved when it changed (and loaded at start).
 
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use super::shared::read_lock;
 use super::{Emulator, admin, persist};
@@ -21,7 +21,10 @@ impl Emulator {
 
     pub(super) fn load_snapshot(&self, snapshot: admin::Snapshot) {
         // The clock never goes back across a restart (operation names sort by time).
-        if let Some(saved) = snapshot.saved_at.and_then(|t| SystemTime::try_from(t).ok())
+        if let Some(saved) = snapshot
+            .saved_at
+            .as_ref()
+            .and_then(super::store::system_time)
             && let Ok(behind) = saved.duration_since(self.now())
         {
             self.shared.clock.advance(behind);

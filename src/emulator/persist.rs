@@ -12,7 +12,7 @@ use std::time::SystemTime;
 use prost::Message;
 
 use super::admin as pb;
-use super::store::{Change, ChannelRec, Interval, OpRec, State, Verb, ts};
+use super::store::{Change, ChannelRec, Interval, OpRec, State, Verb, system_time, ts};
 
 /// The snapshot file inside the data directory.
 pub(crate) const FILE: &str = "state.pb";
@@ -27,8 +27,8 @@ fn interval_to_pb(i: &Interval) -> pb::Interval {
 
 fn interval_from_pb(i: &pb::Interval) -> Option<Interval> {
     Some(Interval {
-        start: SystemTime::try_from(i.start?).ok()?,
-        end: i.end.and_then(|e| SystemTime::try_from(e).ok()),
+        start: system_time(i.start.as_ref()?)?,
+        end: i.end.as_ref().and_then(system_time),
     })
 }
 
@@ -107,7 +107,7 @@ pub(crate) fn restore(state: &mut State, snapshot: pb::Snapshot, now: SystemTime
                 keys: c.keys,
             })
         });
-        let due = r.due.and_then(|d| SystemTime::try_from(d).ok());
+        let due = r.due.as_ref().and_then(system_time);
         state
             .operations
             .insert(op.name.clone(), OpRec { op, change, due });

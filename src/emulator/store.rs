@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ops::Bound;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use prost_types::Timestamp;
 use tonic::Status;
@@ -525,8 +525,72 @@ pub(crate) fn required<T>(field: &str, value: Option<T>) -> Result<T, Status> {
     value.ok_or_else(|| errors::required(field))
 }
 
+/// The valid range of `google.protobuf.Timestamp.seconds`: 0001-01-01T00:00:00Z to
+/// 9999-12-31T23:59:59Z.
+const TIMESTAMP_SECONDS: std::ops::RangeInclusive<i64> = -62_135_596_800..=253_402_300_799;
+
+/// The valid range of `google.protobuf.Duration.seconds` (about ±10,000 years).
+const DURATION_SECONDS: std::ops::RangeInclusive<i64> = -315_576_000_000..=315_576_000_000;
+
+/// The latest time a `google.protobuf.Timestamp` can hold (9999-12-31T23:59:59.999999999Z):
+/// the emulator's clock and every time it computes saturate here, so every timestamp it
+/// answers is valid.
+pub(crate) fn max_time() -> SystemTime {
+    // Every platform's SystemTime reaches year 9999 (Windows: 30828; Unix: i64 seconds).
+    UNIX_EPOCH
+        .checked_add(Duration::new(253_402_300_799, 999_999_999))
+        .unwrap_or(UNIX_EPOCH)
+}
+
+/// The earliest time a `google.protobuf.Timestamp` can hold (0001-01-01T00:00:00Z), on
+/// platforms whose `SystemTime` reaches that far back (else the Unix epoch).
+fn min_time() -> SystemTime {
+    UNIX_EPOCH
+        .checked_sub(Duration::from_secs(62_135_596_800))
+        .unwrap_or(UNIX_EPOCH)
+}
+
+/// A time as a `Timestamp`, clamped into the range a Timestamp can hold (the conversion in
+/// `prost_types` unwraps, so it never sees an out-of-range time).
 pub(crate) fn ts(t: SystemTime) -> Timestamp {
-    Timestamp::from(t)
+    let t = t.clamp(min_time(), max_time());
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(after) => Timestamp {
+            seconds: i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+            nanos: i32::try_from(after.subsec_nanos()).unwrap_or(0),
+        },
+        Err(before) => {
+            let before = before.duration();
+            let seconds = i64::try_from(before.as_secs()).unwrap_or(i64::MAX);
+            let nanos = i32::try_from(before.subsec_nanos()).unwrap_or(0);
+            if nanos == 0 {
+                Timestamp {
+                    seconds: -seconds,
+                    nanos: 0,
+                }
+            } else {
+                Timestamp {
+                    seconds: -seconds - 1,
+                    nanos: 1_000_000_000 - nanos,
+                }
+            }
+        }
+    }
+}
+
+/// A timestamp as a `SystemTime`, if it is a valid `google.protobuf.Timestamp` (nanos in
+/// `0..1e9`, years 1 to 9999). Only checked arithmetic: no value panics, in debug builds
+/// either.
+pub(crate) fn system_time(t: &Timestamp) -> Option<SystemTime> {
+    if !(0..1_000_000_000).contains(&t.nanos) || !TIMESTAMP_SECONDS.contains(&t.seconds) {
+        return None;
+    }
+    let nanos = Duration::from_nanos(u64::try_from(t.nanos).ok()?);
+    let base = match u64::try_from(t.seconds) {
+        Ok(after) => UNIX_EPOCH.checked_add(Duration::from_secs(after))?,
+        Err(_) => UNIX_EPOCH.checked_sub(Duration::from_secs(t.seconds.unsigned_abs()))?,
+    };
+    base.checked_add(nanos)
 }
 
 /// A timestamp from a request as a `SystemTime`, INVALID_ARGUMENT if out of range.
@@ -535,23 +599,54 @@ pub(crate) fn time_of(field: &str, t: &Timestamp) -> Result<SystemTime, Status> 
         return Err(errors::invalid(field, "nanos must be within 0..1e9"));
     }
     // Years 1..=9999, as google.protobuf.Timestamp requires.
-    if !(-62_135_596_800..=253_402_300_799).contains(&t.seconds) {
-        return Err(errors::invalid(field, "timestamp is out of range"));
+    system_time(t).ok_or_else(|| errors::invalid(field, "timestamp is out of range"))
+}
+
+/// Why a `google.protobuf.Duration` cannot be used as a length of time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DurationError {
+    /// Beyond ±10,000 years, or nanos beyond ±999,999,999.
+    OutOfRange,
+    /// `seconds` and `nanos` have different signs.
+    MixedSigns,
+    /// Less than zero.
+    Negative,
+}
+
+/// A duration as a `std::time::Duration`, if it is a valid, non-negative
+/// `google.protobuf.Duration`. Only checked arithmetic (the conversion in `prost_types`
+/// negates `seconds`, which overflows on `i64::MIN` in debug builds).
+pub(crate) fn std_duration(d: &prost_types::Duration) -> Result<Duration, DurationError> {
+    if !DURATION_SECONDS.contains(&d.seconds) || !(-999_999_999..=999_999_999).contains(&d.nanos) {
+        return Err(DurationError::OutOfRange);
     }
-    SystemTime::try_from(*t).map_err(|_| errors::invalid(field, "timestamp is out of range"))
+    if (d.seconds < 0 && d.nanos > 0) || (d.seconds > 0 && d.nanos < 0) {
+        return Err(DurationError::MixedSigns);
+    }
+    match (u64::try_from(d.seconds), u32::try_from(d.nanos)) {
+        (Ok(seconds), Ok(nanos)) => Ok(Duration::new(seconds, nanos)),
+        _ => Err(DurationError::Negative),
+    }
 }
 
 /// A duration from a request, INVALID_ARGUMENT if negative or out of range.
 pub(crate) fn duration_of(field: &str, d: &prost_types::Duration) -> Result<Duration, Status> {
-    if d.seconds > 315_576_000_000 || !(-999_999_999..=999_999_999).contains(&d.nanos) {
-        return Err(errors::invalid(field, "duration is out of range"));
-    }
-    Duration::try_from(*d).map_err(|_| errors::invalid(field, "duration must not be negative"))
+    std_duration(d).map_err(|e| {
+        errors::invalid(
+            field,
+            match e {
+                DurationError::OutOfRange => "duration is out of range",
+                DurationError::MixedSigns => "seconds and nanos must have the same sign",
+                DurationError::Negative => "duration must not be negative",
+            },
+        )
+    })
 }
 
-/// `at + d`; on overflow (impossible for checked request values) `at`, never a panic.
+/// `at + d`, saturating at [`max_time`]: never a panic, never a time a Timestamp cannot hold.
 pub(crate) fn later(at: SystemTime, d: Duration) -> SystemTime {
-    at.checked_add(d).unwrap_or(at)
+    at.checked_add(d)
+        .map_or_else(max_time, |t| t.min(max_time()))
 }
 
 /// The resource an Update request produces (EMULATOR.md, "What it emulates": update masks):

@@ -12,3 +12,4 @@ mod emulator_persistence;
 mod emulator_props;
 mod emulator_resources;
 mod emulator_sharp_edges;
+mod emulator_time_props;
