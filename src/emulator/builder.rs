@@ -43,6 +43,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Keep credential headers in the request log as clients sent them (default: redacted);
+    /// see [`EmulatorConfig::record_credentials`] for the risk.
+    pub fn record_credentials(mut self, record: bool) -> Self {
+        self.config.record_credentials = record;
+        self
+    }
+
     /// The address [`start`](Self::start) binds (default `127.0.0.1:0`, a free port).
     pub fn address(mut self, address: SocketAddr) -> Self {
         self.address = address;

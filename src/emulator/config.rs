@@ -179,6 +179,19 @@ pub struct EmulatorConfig {
     pub max_page_size: usize,
     /// Recorded requests kept per method, oldest dropped first (default 1000).
     pub request_log_limit: usize,
+    /// Keep credential headers (`authorization`, `proxy-authorization`, `x-goog-api-key`,
+    /// `x-goog-iam-authorization-token`, `cookie`) in the request log as clients sent them
+    /// (default: no). By default the log keeps only their presence, scheme and length
+    /// (`Bearer <redacted, 187 bytes>`), so neither [`Emulator::requests`] nor the admin
+    /// RPC `ListRecordedRequests` hands out a token.
+    ///
+    /// **Risk**: turned on, any caller that can reach the emulator's port can read the
+    /// credentials of every client that called it (a real OAuth token, if a client pointed
+    /// at the emulator was set up with Application Default Credentials). Turn it on only in
+    /// a test that needs the value, with the emulator on loopback.
+    ///
+    /// [`Emulator::requests`]: crate::emulator::Emulator::requests
+    pub record_credentials: bool,
     /// Executed events are deleted this long after they end (default 7 days).
     pub event_retention: Duration,
     /// How long a DVR session stays in COOLDOWN (default 60 s).
@@ -203,6 +216,7 @@ impl Default for EmulatorConfig {
             default_page_size: 100,
             max_page_size: 1000,
             request_log_limit: 1000,
+            record_credentials: false,
             event_retention: Duration::from_secs(7 * 24 * 60 * 60),
             dvr_cooldown: Duration::from_secs(60),
         }

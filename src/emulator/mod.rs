@@ -98,7 +98,7 @@ pub use builder::EmulatorBuilder;
 pub use config::{
     DEFAULT_LOCATIONS, EmulatorConfig, LroTiming, MissingReference, Quotas, RateLimits,
 };
-pub use faults::{Fault, FaultScript, RecordedRequest};
+pub use faults::{CREDENTIAL_HEADERS, Fault, FaultScript, RecordedRequest, redacted_credential};
 pub use handle::{ControlError, Emulator};
 pub use media::StreamProperties;
 pub use running::{RunningEmulator, ServeError, serve};

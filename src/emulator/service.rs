@@ -12,6 +12,7 @@ use tonic::{Request, Response, Status};
 
 use super::Shared;
 use super::errors;
+use super::faults::RequestLog;
 use super::store::{Saved, State, duration_of};
 use crate::longrunning::{Operation, WaitOperationRequest};
 use crate::methods::{Method, Request as ApiRequest};
@@ -103,11 +104,19 @@ impl Service {
         metadata: MetadataMap,
         request_id: Option<&str>,
     ) -> Result<Option<Status>, Status> {
-        let (limit, rates) = self.shared.config(|c| (c.request_log_limit, c.rate_limits));
+        let (log, rates) = self.shared.config(|c| {
+            (
+                RequestLog {
+                    limit: c.request_log_limit,
+                    credentials: c.record_credentials,
+                },
+                c.rate_limits,
+            )
+        });
         let injected = self
             .shared
             .controls
-            .on_call(rpc as usize, metadata, request_id, limit);
+            .on_call(rpc as usize, metadata, request_id, log);
         if !injected.latency.is_zero() {
             tokio::time::sleep(injected.latency).await;
         }

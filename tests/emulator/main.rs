@@ -11,5 +11,6 @@ mod emulator_lro;
 mod emulator_persistence;
 mod emulator_props;
 mod emulator_resources;
+mod emulator_secrets;
 mod emulator_sharp_edges;
 mod emulator_time_props;

@@ -25,6 +25,12 @@ pub(crate) struct EmulatorArgs {
     /// Keep the state in this directory across restarts (default: in memory only).
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// Keep credential headers (authorization, x-goog-api-key, cookie, ...) in the request
+    /// log as clients sent them. By default they are redacted to their scheme and length.
+    /// RISK: anyone who can reach the port can then read every caller's token through the
+    /// admin service (ListRecordedRequests).
+    #[arg(long)]
+    record_credentials: bool,
 }
 
 /// Prints a line to stdout, ignoring a closed pipe (the reader may be gone at shutdown).
@@ -102,9 +108,15 @@ pub(crate) async fn run(args: EmulatorArgs) -> Result<(), emulator::ServeError> 
     };
     let mut builder = Emulator::builder()
         .lro_timing(timing)
+        .record_credentials(args.record_credentials)
         .address(SocketAddr::new(args.host, args.port));
     if let Some(dir) = &args.data_dir {
         builder = builder.data_dir(dir);
+    }
+    if args.record_credentials {
+        eprintln!(
+            "livestream: warning: --record-credentials: callers' credentials are kept in the request log, readable by anyone who can reach the admin service"
+        );
     }
     if !args.host.is_loopback() {
         eprintln!(
