@@ -20,12 +20,12 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Instant;
 
 use livestream_grpc::emulator::Emulator;
+use livestream_grpc::emulator::EmulatorService;
 use livestream_grpc::longrunning::DeleteOperationRequest;
 use livestream_grpc::longrunning::operations_client::OperationsClient;
 use livestream_grpc::v1::livestream_service_client::LivestreamServiceClient;
 use livestream_grpc::v1::{CreateChannelRequest, ListChannelsRequest};
 use support::{Mode, Stats};
-use tonic::service::Routes;
 
 /// The system allocator, counting the bytes currently allocated.
 struct Counting;
@@ -91,7 +91,7 @@ fn location(project: &str) -> String {
 
 /// Creates the input, then `n` channels (with `labels(i)`); returns the operation names.
 async fn create_channels(
-    stub: &mut LivestreamServiceClient<Routes>,
+    stub: &mut LivestreamServiceClient<EmulatorService>,
     project: &str,
     n: usize,
     labels: impl Fn(usize) -> HashMap<String, String>,
@@ -170,7 +170,7 @@ async fn memory(mode: Mode) {
 /// Times `pages` pages of one query, following page tokens if `follow` (starting over at
 /// the end), or the first page again and again; milliseconds per page.
 async fn time_pages(
-    stub: &mut LivestreamServiceClient<Routes>,
+    stub: &mut LivestreamServiceClient<EmulatorService>,
     request: &ListChannelsRequest,
     pages: usize,
     follow: bool,

@@ -98,11 +98,13 @@ impl EmulatorBuilder {
             tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(
-            tonic::transport::Server::builder()
-                .add_routes(emulator.service())
-                .serve_with_incoming_shutdown(incoming, async {
+            tonic::transport::Server::builder().serve_with_incoming_shutdown(
+                emulator.service(),
+                incoming,
+                async {
                     let _ = stopped.await;
-                }),
+                },
+            ),
         );
         let endpoint = format!("http://{address}");
         let channel = tonic::transport::Endpoint::from_shared(endpoint.clone())?.connect_lazy();

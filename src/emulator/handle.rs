@@ -13,7 +13,10 @@ use super::clock::Clock;
 use super::faults::Controls;
 use super::shared::Shared;
 use super::store::State;
-use super::{EmulatorBuilder, EmulatorConfig, LroTiming, admin, admin_service, errors, service};
+use super::{
+    EmulatorBuilder, EmulatorConfig, EmulatorService, LroTiming, admin, admin_service, errors,
+    service,
+};
 
 /// A control call that could not be carried out: an unknown method name, a resource that
 /// does not exist, or one in the wrong state.
@@ -84,7 +87,8 @@ impl Emulator {
     }
 
     /// The emulated API (and the admin service) as one tower service, for in-process use
-    /// without a socket: hand it to a generated client.
+    /// without a socket: hand it to a generated client (or [`crate::Client::from_service`]).
+    /// Requests are checked as the socket server checks them (see [`EmulatorService`]).
     ///
     /// ```
     /// use livestream_grpc::emulator::Emulator;
@@ -101,7 +105,7 @@ impl Emulator {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn service(&self) -> Routes {
+    pub fn service(&self) -> EmulatorService {
         use crate::location::locations_server::LocationsServer;
         use crate::longrunning::operations_server::OperationsServer;
         use crate::v1::livestream_service_server::LivestreamServiceServer;
@@ -111,13 +115,14 @@ impl Emulator {
         let admin = admin_service::AdminService {
             emulator: self.clone(),
         };
-        Routes::new(LivestreamServiceServer::new(api.clone()))
+        let routes = Routes::new(LivestreamServiceServer::new(api.clone()))
             .add_service(OperationsServer::new(api.clone()))
             .add_service(LocationsServer::new(api))
             .add_service(admin::emulator_admin_server::EmulatorAdminServer::new(
                 admin,
             ))
-            .prepare()
+            .prepare();
+        EmulatorService { routes }
     }
 
     /// The current configuration.

@@ -46,8 +46,8 @@
 //! # }
 //! ```
 //!
-//! Or without a socket: [`Emulator::service`] is a tower service that the generated clients
-//! accept directly (`LivestreamServiceClient::new(emu.service())`).
+//! Or without a socket: [`Emulator::service`] is a tower service ([`EmulatorService`]) that
+//! the generated clients accept directly (`LivestreamServiceClient::new(emu.service())`).
 //!
 //! The controls ([`Emulator`] methods, and the admin gRPC service [`admin`] on the same
 //! port) drive the clock, LRO completion, the simulated encoder, failure hooks, fault
@@ -88,6 +88,7 @@ mod media_controls;
 mod operations;
 mod paging;
 mod persist;
+mod request_checks;
 mod running;
 mod service;
 mod shared;
@@ -101,6 +102,7 @@ pub use config::{
 pub use faults::{CREDENTIAL_HEADERS, Fault, FaultScript, RecordedRequest, redacted_credential};
 pub use handle::{ControlError, Emulator};
 pub use media::StreamProperties;
+pub use request_checks::EmulatorService;
 pub use running::{RunningEmulator, ServeError, serve};
 
 /// The emulator's admin API (`livestream.emulator.v1`, from

@@ -8,6 +8,7 @@ mod emulator_channels;
 mod emulator_controls;
 mod emulator_lists;
 mod emulator_lro;
+mod emulator_malformed;
 mod emulator_persistence;
 mod emulator_props;
 mod emulator_resources;
