@@ -11,8 +11,10 @@
 //!   [`is_timeout`](Error::is_timeout), [`is_retryable`](Error::is_retryable), ...);
 //! - the decoded `google.rpc` error details ([`details`](Error::details): `BadRequest`,
 //!   `ErrorInfo`, `RetryInfo`, `PreconditionFailure`, `ResourceInfo`, ...);
-//! - how many attempts were made, and whether the request [may have been
-//!   sent](Error::may_have_been_sent), which is what a decision to retry by hand needs.
+//! - how many attempts were made, whether the request [may have been
+//!   sent](Error::may_have_been_sent), and the [`request_id`](Error::request_id) it carried:
+//!   what a decision to resend by hand needs (see [`Error::is_retryable`] for when resending
+//!   is safe).
 //!
 //! ```
 //! use livestream_grpc::names::ChannelName;
@@ -84,6 +86,7 @@ struct Inner {
     attempts: u32,
     sent: bool,
     method: Option<&'static str>,
+    request_id: Option<String>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
@@ -98,6 +101,7 @@ impl Error {
                 attempts: 0,
                 sent,
                 method: None,
+                request_id: None,
                 source: None,
             }),
         }
@@ -141,6 +145,7 @@ impl Error {
                 attempts: 1,
                 sent,
                 method: None,
+                request_id: None,
                 source: None,
             }),
         }
@@ -180,6 +185,10 @@ impl Error {
 
     pub(crate) fn set_method(&mut self, method: &'static str) {
         self.inner.method = Some(method);
+    }
+
+    pub(crate) fn set_request_id(&mut self, request_id: Option<String>) {
+        self.inner.request_id = request_id;
     }
 
     /// What kind of failure this is.
@@ -241,6 +250,59 @@ impl Error {
     /// The RPC that failed (`"GetChannel"`), when the error comes from a call.
     pub fn method(&self) -> Option<&'static str> {
         self.inner.method
+    }
+
+    /// The `request_id` the failed call sent (the one you set, or the UUID the client
+    /// filled in and reused on every attempt), for the 20 RPCs that have one; `None` for
+    /// other RPCs and for errors caught before anything was sent.
+    ///
+    /// This is what recovers a mutation whose outcome is unknown (its responses were lost,
+    /// the retries ran out, the deadline passed): send the same request again with this
+    /// `request_id` ([`Call::with_request_id`](crate::Call::with_request_id), or set the
+    /// request's `request_id` field). The service remembers the `request_id`s of requests
+    /// that succeeded for at least 60 minutes (per method and target): if the first request
+    /// took effect, the resend answers its original result (the same operation) and changes
+    /// nothing, whatever the payload; if it did not (or failed), the resend is carried out.
+    ///
+    /// ```
+    /// # use livestream_grpc::emulator::{Emulator, Fault, FaultScript};
+    /// use livestream_grpc::Method;
+    /// use livestream_grpc::names::LocationName;
+    /// use livestream_grpc::v1::{channel::Output, Channel, CreateChannelRequest};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emu = Emulator::builder().build();
+    /// # // Every attempt's response is lost, although the first one creates the channel.
+    /// # emu.inject_faults(
+    /// #     Method::CreateChannel,
+    /// #     FaultScript::faults(vec![Fault::new(tonic::Code::Unavailable).after_handling(); 5]),
+    /// # );
+    /// # let client = livestream_grpc::Client::from_service(emu.service());
+    /// # tokio::time::pause();
+    /// let request = CreateChannelRequest {
+    ///     parent: LocationName::new("my-project", "us-central1")?.to_string(),
+    ///     channel_id: "my-channel".into(),
+    ///     channel: Some(Channel {
+    ///         output: Some(Output { uri: "gs://my-bucket/out/".into() }),
+    ///         ..Default::default()
+    ///     }),
+    ///     ..Default::default()
+    /// };
+    /// let operation = match client.create_channel(request.clone()).await {
+    ///     Ok(operation) => operation,
+    ///     // The outcome is unknown: resend with the same request_id.
+    ///     Err(err) if err.may_have_been_sent() && err.request_id().is_some() => {
+    ///         let request_id = err.request_id().unwrap_or_default().to_owned();
+    ///         client.create_channel(request).with_request_id(request_id).await?
+    ///     }
+    ///     Err(err) => return Err(err.into()),
+    /// };
+    /// let channel = operation.until_done().await?;
+    /// assert!(channel.name.ends_with("/channels/my-channel"));
+    /// # Ok(()) }
+    /// ```
+    pub fn request_id(&self) -> Option<&str> {
+        self.inner.request_id.as_deref()
     }
 
     /// Whether the request may have reached the service. `false` for local validation and
@@ -326,7 +388,19 @@ impl Error {
 
     /// Whether the failure is transient, so the same request may succeed later: an
     /// `UNAVAILABLE` status, a connection failure or a transient credentials failure.
-    /// Requests with a `request_id` (filled automatically) are safe to resend as they are.
+    ///
+    /// Transient does not mean safe to resend. Resending is safe when
+    ///
+    /// - nothing was sent ([`may_have_been_sent`](Self::may_have_been_sent) is `false`), or
+    /// - the RPC only reads (Get, List, `GetOperation`, the Locations mixin), or
+    /// - the RPC has a `request_id` and the resend carries **the same one**
+    ///   ([`request_id`](Self::request_id)), to the same method and target, within 60
+    ///   minutes of the first attempt: see [`request_id`](Self::request_id).
+    ///
+    /// A mutation resent any other way (a new request, whose empty `request_id` the client
+    /// fills with a fresh UUID; an RPC without a `request_id`; after the window) is a new
+    /// request: if the first one took effect, a create answers `ALREADY_EXISTS`, a start or
+    /// stop `FAILED_PRECONDITION`, and a `CancelOperation` or `DeleteOperation` acts again.
     pub fn is_retryable(&self) -> bool {
         !self.is_local() && self.inner.kind != ErrorKind::Operation && self.is_unavailable()
     }
@@ -345,7 +419,7 @@ impl Error {
 ///
 /// [`AuthLayer`](crate::transport::AuthLayer) (feature `auth`) fails a request with a `tonic::Status` (`UNAUTHENTICATED`, or `UNAVAILABLE`
 /// when the failure is transient) whose source is this error; the client turns it into an
-/// [`ErrorKind::Auth`](crate::ErrorKind::Auth) error. It holds the credentials' error
+/// [`ErrorKind::Auth`] error. It holds the credentials' error
 /// message, never a token.
 #[derive(Clone, Debug)]
 pub struct AuthError {
@@ -490,6 +564,9 @@ impl fmt::Debug for Error {
             .field("message", &self.message());
         if let Some(method) = inner.method {
             d.field("method", &method);
+        }
+        if let Some(request_id) = &inner.request_id {
+            d.field("request_id", request_id);
         }
         if inner.attempts > 0 {
             d.field("attempts", &inner.attempts);
