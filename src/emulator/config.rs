@@ -169,9 +169,12 @@ pub struct EmulatorConfig {
     /// `WaitOperation` is served as a blocking poll (default: yes); off, it is UNIMPLEMENTED
     /// like (probably) the real service.
     pub wait_operation: bool,
-    /// Finished operations are forgotten this long after they end (default: kept).
+    /// Finished operations are forgotten this long after they end (default: 30 days, as
+    /// the real service keeps them "about 30 days"); `None` keeps them forever, so a
+    /// long-lived emulator grows without bound.
     pub operation_ttl: Option<Duration>,
-    /// How long a `request_id` is remembered (default: 60 minutes).
+    /// How long a `request_id` is remembered (default: 60 minutes, the service's
+    /// guarantee); a request_id older than this is forgotten at the next write.
     pub request_id_window: Duration,
     /// Page size when a List request has none (default 100).
     pub default_page_size: usize,
@@ -211,7 +214,7 @@ impl Default for EmulatorConfig {
             rate_limits: None,
             strict_media: false,
             wait_operation: true,
-            operation_ttl: None,
+            operation_ttl: Some(Duration::from_secs(30 * 24 * 60 * 60)),
             request_id_window: Duration::from_secs(60 * 60),
             default_page_size: 100,
             max_page_size: 1000,

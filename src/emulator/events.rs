@@ -42,6 +42,15 @@ fn execution_time(event: &Event) -> Option<SystemTime> {
     event.execution_time.as_ref().and_then(system_time)
 }
 
+/// When an executed event finished: its last update (set when it finished), else `end`.
+fn finished(event: &Event, end: SystemTime) -> SystemTime {
+    event
+        .update_time
+        .as_ref()
+        .and_then(system_time)
+        .unwrap_or(end)
+}
+
 /// The channel an event belongs to.
 fn channel_of(event: &str) -> &str {
     event.split("/events/").next().unwrap_or(event)
@@ -169,7 +178,8 @@ impl State {
         Ok(())
     }
 
-    /// Schedules the next transition of an event (after loading a snapshot).
+    /// Schedules the next transition of an event (after loading a snapshot, or when the
+    /// timer queue is rebuilt).
     pub(crate) fn schedule_event(&mut self, name: &str, now: SystemTime) {
         let Some(event) = self.events.get(name) else {
             return;
@@ -179,8 +189,12 @@ impl State {
         let timer = match event.state() {
             EventState::Scheduled | EventState::Pending => Some((start, Timer::Event(name.into()))),
             EventState::Running => end.map(|end| (end, Timer::Event(name.into()))),
+            // Executed: deleted `event_retention` after it finished (its last update).
             _ => Some((
-                later(end.unwrap_or(start), self.config.event_retention),
+                later(
+                    finished(event, end.unwrap_or(start)),
+                    self.config.event_retention,
+                ),
                 Timer::EventGc(name.into()),
             )),
         };
@@ -189,13 +203,35 @@ impl State {
         }
     }
 
-    /// An event reaches its execution time (SCHEDULED) or its end (RUNNING).
+    /// An executed event's retention is over: it is deleted (unless the timer is stale: the
+    /// event was deleted and created again since, or has not finished).
+    pub(crate) fn event_gc(&mut self, name: &str, at: SystemTime) {
+        let Some(event) = self.events.get(name) else {
+            return;
+        };
+        let executed = !matches!(
+            event.state(),
+            EventState::Scheduled | EventState::Pending | EventState::Running
+        );
+        let start = execution_time(event).unwrap_or(at);
+        let end = duration(event).map_or(start, |d| later(start, d));
+        if executed && later(finished(event, end), self.config.event_retention) <= at {
+            self.events.remove(name);
+        }
+    }
+
+    /// An event reaches its execution time (SCHEDULED) or its end (RUNNING). A stale timer
+    /// (the event was deleted and created again with a later time) does nothing.
     pub(crate) fn event_tick(&mut self, name: &str, at: SystemTime) {
         let Some(event) = self.events.get(name) else {
             return;
         };
         match event.state() {
-            EventState::Scheduled | EventState::Pending => self.execute_event(name, at),
+            EventState::Scheduled | EventState::Pending
+                if execution_time(event).is_none_or(|t| t <= at) =>
+            {
+                self.execute_event(name, at)
+            }
             EventState::Running => {
                 let ends = execution_time(event)
                     .zip(duration(event))

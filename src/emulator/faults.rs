@@ -517,6 +517,11 @@ impl Controls {
             .unwrap_or_default()
     }
 
+    /// How many requests the log holds, over every method.
+    pub(crate) fn recorded(&self) -> usize {
+        lock(&self.methods).iter().map(|m| m.log.len()).sum()
+    }
+
     /// Clears counts, faults, latencies and logs.
     pub(crate) fn reset(&self) {
         for c in &self.counts {

@@ -53,6 +53,28 @@ impl From<Status> for ControlError {
     }
 }
 
+/// What an emulator holds, by kind: the figures its retention schedules bound
+/// (EMULATOR.md, "Retention"). See [`Emulator::footprint`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Footprint {
+    /// Channels, inputs, events, clips, DVR sessions, assets and pools.
+    pub resources: usize,
+    /// Events (included in `resources`): executed ones are deleted after
+    /// [`EmulatorConfig::event_retention`].
+    pub events: usize,
+    /// Operation records, pending and finished: finished ones are forgotten after
+    /// [`EmulatorConfig::operation_ttl`].
+    pub operations: usize,
+    /// Remembered `request_id`s: forgotten after [`EmulatorConfig::request_id_window`].
+    pub request_ids: usize,
+    /// Queued time-driven transitions: proportional to the events, DVR sessions and
+    /// operations.
+    pub timers: usize,
+    /// Recorded requests: at most [`EmulatorConfig::request_log_limit`] per method.
+    pub recorded_requests: usize,
+}
+
 /// An in-memory Live Stream API emulator: its state and its controls. Cheap to clone (a
 /// handle); every clone controls the same emulator.
 ///
@@ -165,6 +187,33 @@ impl Emulator {
     pub fn reset(&self) {
         self.with_state(State::reset);
         self.shared.controls.reset();
+    }
+
+    /// How much the emulator holds now, after running the transitions due (retention
+    /// included): what a long-lived emulator's memory follows.
+    ///
+    /// ```
+    /// use livestream_grpc::emulator::Emulator;
+    /// let emu = Emulator::builder().build();
+    /// assert_eq!(emu.footprint().operations, 0);
+    /// ```
+    pub fn footprint(&self) -> Footprint {
+        // A write runs the due timers and forgets expired request_ids.
+        let state = self.shared.write(self.now());
+        Footprint {
+            resources: state.channels.len()
+                + state.inputs.len()
+                + state.events.len()
+                + state.clips.len()
+                + state.dvr_sessions.len()
+                + state.assets.len()
+                + state.pools.len(),
+            events: state.events.len(),
+            operations: state.operations.len() + state.orphans.len(),
+            request_ids: state.replays.len(),
+            timers: state.timers.len(),
+            recorded_requests: self.shared.controls.recorded(),
+        }
     }
 
     /// Completes one pending operation now (manual or delayed timing).

@@ -100,7 +100,7 @@ pub use config::{
     DEFAULT_LOCATIONS, EmulatorConfig, LroTiming, MissingReference, Quotas, RateLimits,
 };
 pub use faults::{CREDENTIAL_HEADERS, Fault, FaultScript, RecordedRequest, redacted_credential};
-pub use handle::{ControlError, Emulator};
+pub use handle::{ControlError, Emulator, Footprint};
 pub use media::StreamProperties;
 pub use request_checks::EmulatorService;
 pub use running::{RunningEmulator, ServeError, serve};

@@ -226,7 +226,8 @@ pub(crate) struct Replays {
 }
 
 impl Replays {
-    fn prune(&mut self, now: SystemTime, window: Duration) {
+    /// Forgets the request_ids older than the window.
+    pub(crate) fn prune(&mut self, now: SystemTime, window: Duration) {
         while let Some((at, _)) = self.order.front() {
             if now.duration_since(*at).unwrap_or(Duration::ZERO) < window {
                 break;
@@ -251,6 +252,11 @@ impl Replays {
         if self.map.insert(key.clone(), saved).is_none() {
             self.order.push_back((now, key));
         }
+    }
+
+    /// How many request_ids are remembered.
+    pub(crate) fn len(&self) -> usize {
+        self.map.len()
     }
 }
 
@@ -340,9 +346,7 @@ impl State {
                 }
                 Timer::Event(name) => self.event_tick(&name, at),
                 Timer::Dvr(name) => self.dvr_tick(&name, at),
-                Timer::EventGc(name) => {
-                    self.events.remove(&name);
-                }
+                Timer::EventGc(name) => self.event_gc(&name, at),
                 Timer::OperationGc(name) => {
                     if self.operations.get(&name).is_some_and(|r| r.op.done) {
                         self.operations.remove(&name);
@@ -350,6 +354,25 @@ impl State {
                 }
             }
         }
+        let window = self.config.request_id_window;
+        self.replays.prune(now, window);
+        // Timers of deleted resources (an event deleted before its execution time, which may
+        // be years ahead) and superseded ones (a DVR session's old boundaries) stay queued
+        // until they are due: when they outnumber the live ones, the queue is rebuilt from
+        // the resources, so it stays proportional to them.
+        if self.timers.len() > self.timer_budget() {
+            self.rebuild_timers(now);
+        }
+    }
+
+    /// How many queued timers the live resources justify, with room for stale ones: a
+    /// pending or finished operation, an event and a DVR session need one each at a time.
+    fn timer_budget(&self) -> usize {
+        let live = self.operations.len()
+            + self.orphans.len()
+            + self.events.len()
+            + self.dvr_sessions.len();
+        1024 + 2 * live
     }
 
     /// Rebuilds the timer queue from the stored resources (after loading a snapshot).
@@ -358,12 +381,31 @@ impl State {
         let ops: Vec<(String, Option<SystemTime>)> = self
             .operations
             .iter()
+            .chain(self.orphans.iter())
             .filter(|(_, r)| !r.op.done)
             .map(|(n, r)| (n.clone(), r.due))
             .collect();
         for (name, due) in ops {
             if let Some(due) = due {
                 self.schedule(due, Timer::Operation(name));
+            }
+        }
+        if let Some(ttl) = self.config.operation_ttl {
+            let done: Vec<(String, SystemTime)> = self
+                .operations
+                .iter()
+                .filter(|(_, r)| r.op.done)
+                .map(|(n, r)| {
+                    let ended = super::lro::metadata_of(&r.op)
+                        .end_time
+                        .as_ref()
+                        .and_then(system_time)
+                        .unwrap_or(now);
+                    (n.clone(), later(ended, ttl))
+                })
+                .collect();
+            for (name, at) in done {
+                self.schedule(at, Timer::OperationGc(name));
             }
         }
         let events: Vec<String> = self.events.keys().cloned().collect();

@@ -12,6 +12,7 @@ mod emulator_malformed;
 mod emulator_persistence;
 mod emulator_props;
 mod emulator_resources;
+mod emulator_retention;
 mod emulator_secrets;
 mod emulator_sharp_edges;
 mod emulator_time_props;
