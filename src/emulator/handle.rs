@@ -164,7 +164,7 @@ impl Emulator {
 
     pub(super) fn with_state<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
         let now = self.now();
-        let result = f(&mut self.shared.write(now));
+        let result = self.shared.update(now, f);
         self.shared.ops_changed.notify_waiters();
         result
     }
@@ -199,8 +199,7 @@ impl Emulator {
     /// ```
     pub fn footprint(&self) -> Footprint {
         // A write runs the due timers and forgets expired request_ids.
-        let state = self.shared.write(self.now());
-        Footprint {
+        let footprint = self.shared.update(self.now(), |state| Footprint {
             resources: state.channels.len()
                 + state.inputs.len()
                 + state.events.len()
@@ -212,7 +211,11 @@ impl Emulator {
             operations: state.operations.len() + state.orphans.len(),
             request_ids: state.replays.len(),
             timers: state.timers.len(),
+            recorded_requests: 0,
+        });
+        Footprint {
             recorded_requests: self.shared.controls.recorded(),
+            ..footprint
         }
     }
 

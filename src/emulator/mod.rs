@@ -82,6 +82,7 @@ pub(crate) mod filter;
 mod handle;
 mod housekeeping;
 mod inputs;
+mod journal;
 mod lro;
 mod media;
 mod media_controls;

@@ -86,6 +86,14 @@ fn check_request_id(request_id: &str) -> Result<(), Status> {
     ))
 }
 
+/// A change that could not be journaled (`--data-dir`): not acknowledged, so the caller
+/// knows it may not survive a restart (EMULATOR.md, "Durability").
+fn not_durable(error: std::io::Error) -> Status {
+    Status::unavailable(format!(
+        "the emulator could not make the change durable: {error}"
+    ))
+}
+
 /// WaitOperation's default timeout when the request has none.
 const DEFAULT_WAIT: Duration = Duration::from_secs(60);
 
@@ -147,12 +155,9 @@ impl Service {
         f: fn(&mut State, SystemTime, Req) -> Result<Resp, Status>,
     ) -> Result<Resp, Status> {
         let now = self.shared.clock.now();
-        let result = {
-            let mut state = self.shared.write(now);
-            f(&mut state, now, req)
-        };
+        let result = self.shared.try_update(now, |state| f(state, now, req));
         self.shared.ops_changed.notify_waiters();
-        result
+        result.map_err(not_durable)?
     }
 
     /// A mutation with a `request_id`: a replay within the window answers the first result
@@ -172,26 +177,25 @@ impl Service {
         check_request_id(&request_id)?;
         let key = (rpc as usize, req.routing_value().to_owned(), request_id);
         let now = self.shared.clock.now();
-        let result = {
-            let mut state = self.shared.write(now);
+        let result = self.shared.try_update(now, |state| {
             let window = state.config.request_id_window;
             match state
                 .replays
                 .get(&key, now, window)
-                .and_then(|saved| Resp::restore(saved, &state))
+                .and_then(|saved| Resp::restore(saved, state))
             {
                 Some(replayed) => Ok(replayed),
                 None => {
-                    let result = f(&mut state, now, req);
+                    let result = f(state, now, req);
                     if let Ok(response) = &result {
                         state.replays.insert(key, response.save(), now);
                     }
                     result
                 }
             }
-        };
+        });
         self.shared.ops_changed.notify_waiters();
-        result
+        result.map_err(not_durable)?
     }
 
     /// WaitOperation as a blocking poll: returns when the operation is done or the timeout

@@ -3,7 +3,7 @@
 //! the request_id replay cache. Everything here is plain data behind one lock; the RPC
 //! logic lives in the per-resource modules as `impl State` blocks.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::ops::Bound;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -216,13 +216,16 @@ pub(crate) enum Saved {
     Empty,
 }
 
-type ReplayKey = (usize, String, String);
+/// The method (as `Method as usize`), the request's target or parent, and the request_id.
+pub(crate) type ReplayKey = (usize, String, String);
 
 /// Results of requests that carried a `request_id`, for the configured window.
 #[derive(Debug, Default)]
 pub(crate) struct Replays {
     map: HashMap<ReplayKey, Saved>,
     order: VecDeque<(SystemTime, ReplayKey)>,
+    /// While tracking (for the journal): the keys inserted since the journal took them.
+    added: Option<Vec<ReplayKey>>,
 }
 
 impl Replays {
@@ -250,8 +253,46 @@ impl Replays {
 
     pub(crate) fn insert(&mut self, key: ReplayKey, saved: Saved, now: SystemTime) {
         if self.map.insert(key.clone(), saved).is_none() {
+            if let Some(added) = &mut self.added {
+                added.push(key.clone());
+            }
             self.order.push_back((now, key));
         }
+    }
+
+    fn set_tracking(&mut self, on: bool) {
+        self.added = on.then(Vec::new);
+    }
+
+    fn tracking(&self) -> bool {
+        self.added.is_some()
+    }
+
+    /// The entries inserted since the last call, with when (empty when not tracking).
+    pub(crate) fn take_added(&mut self) -> Vec<(SystemTime, ReplayKey, Saved)> {
+        let Some(added) = self.added.as_mut().map(std::mem::take) else {
+            return Vec::new();
+        };
+        added
+            .into_iter()
+            .filter_map(|key| {
+                let saved = self.map.get(&key)?.clone();
+                let at = self
+                    .order
+                    .iter()
+                    .rev()
+                    .find(|(_, k)| *k == key)
+                    .map(|(at, _)| *at)?;
+                Some((at, key, saved))
+            })
+            .collect()
+    }
+
+    /// Every remembered entry, oldest first, with when it was first answered.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (SystemTime, &ReplayKey, &Saved)> {
+        self.order
+            .iter()
+            .filter_map(|(at, key)| Some((*at, key, self.map.get(key)?)))
     }
 
     /// How many request_ids are remembered.
@@ -260,42 +301,127 @@ impl Replays {
     }
 }
 
+/// A collection keyed by full resource name that, while tracking is on (with `--data-dir`),
+/// remembers which names changed since the journal last took them: every mutation goes
+/// through its methods (it hands out no `&mut BTreeMap`), so none escapes the journal.
+#[derive(Debug)]
+pub(crate) struct Tracked<V> {
+    map: BTreeMap<String, V>,
+    dirty: Option<BTreeSet<String>>,
+}
+
+impl<V> Default for Tracked<V> {
+    fn default() -> Self {
+        Tracked {
+            map: BTreeMap::new(),
+            dirty: None,
+        }
+    }
+}
+
+impl<V> std::ops::Deref for Tracked<V> {
+    type Target = BTreeMap<String, V>;
+
+    fn deref(&self) -> &BTreeMap<String, V> {
+        &self.map
+    }
+}
+
+impl<V> From<BTreeMap<String, V>> for Tracked<V> {
+    fn from(map: BTreeMap<String, V>) -> Self {
+        Tracked { map, dirty: None }
+    }
+}
+
+impl<V> Tracked<V> {
+    fn mark(&mut self, name: &str) {
+        if let Some(dirty) = &mut self.dirty
+            && !dirty.contains(name)
+        {
+            dirty.insert(name.to_owned());
+        }
+    }
+
+    pub(crate) fn insert(&mut self, name: String, value: V) -> Option<V> {
+        self.mark(&name);
+        self.map.insert(name, value)
+    }
+
+    pub(crate) fn remove(&mut self, name: &str) -> Option<V> {
+        let removed = self.map.remove(name);
+        if removed.is_some() {
+            self.mark(name);
+        }
+        removed
+    }
+
+    /// The value, to change it (marked changed whether or not the caller does).
+    pub(crate) fn get_mut(&mut self, name: &str) -> Option<&mut V> {
+        if self.map.contains_key(name) {
+            self.mark(name);
+        }
+        self.map.get_mut(name)
+    }
+
+    /// Removes every entry whose name starts with `prefix`.
+    pub(crate) fn remove_prefix(&mut self, prefix: &str) {
+        let names: Vec<String> = scan(&self.map, prefix).map(|(k, _)| k.clone()).collect();
+        for name in names {
+            self.remove(&name);
+        }
+    }
+
+    /// Starts (or stops) remembering changes.
+    pub(crate) fn set_tracking(&mut self, on: bool) {
+        self.dirty = on.then(BTreeSet::new);
+    }
+
+    /// The names changed since the last call (empty when not tracking).
+    pub(crate) fn take_dirty(&mut self) -> BTreeSet<String> {
+        self.dirty.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+}
+
 /// The whole emulated world.
 #[derive(Debug)]
 pub(crate) struct State {
     pub(crate) config: EmulatorConfig,
-    pub(crate) channels: BTreeMap<String, ChannelRec>,
-    pub(crate) inputs: BTreeMap<String, Input>,
-    pub(crate) events: BTreeMap<String, Event>,
-    pub(crate) clips: BTreeMap<String, Clip>,
-    pub(crate) dvr_sessions: BTreeMap<String, DvrSession>,
-    pub(crate) assets: BTreeMap<String, Asset>,
-    pub(crate) pools: BTreeMap<String, Pool>,
-    pub(crate) operations: BTreeMap<String, OpRec>,
+    pub(crate) channels: Tracked<ChannelRec>,
+    pub(crate) inputs: Tracked<Input>,
+    pub(crate) events: Tracked<Event>,
+    pub(crate) clips: Tracked<Clip>,
+    pub(crate) dvr_sessions: Tracked<DvrSession>,
+    pub(crate) assets: Tracked<Asset>,
+    pub(crate) pools: Tracked<Pool>,
+    pub(crate) operations: Tracked<OpRec>,
     /// Pending operations whose record DeleteOperation removed: their work still completes.
-    pub(crate) orphans: BTreeMap<String, OpRec>,
+    pub(crate) orphans: Tracked<OpRec>,
     pub(crate) timers: BTreeMap<(SystemTime, u64), Timer>,
     timer_seq: u64,
     pub(crate) next_operation: u64,
     pub(crate) replays: Replays,
     pub(crate) tokens: Tokens,
-    /// Bumped on every write: the persistence task saves when it changes.
+    /// Bumped on every write.
     pub(crate) generation: u64,
+    /// With `--data-dir`: the journal every commit appends its changes to.
+    pub(crate) journal: Option<super::journal::Journal>,
+    /// The state was reset since the last commit (the journal records it).
+    pub(crate) reset_pending: bool,
 }
 
 impl State {
     pub(crate) fn new(config: EmulatorConfig) -> Self {
         State {
             config,
-            channels: BTreeMap::new(),
-            inputs: BTreeMap::new(),
-            events: BTreeMap::new(),
-            clips: BTreeMap::new(),
-            dvr_sessions: BTreeMap::new(),
-            assets: BTreeMap::new(),
-            pools: BTreeMap::new(),
-            operations: BTreeMap::new(),
-            orphans: BTreeMap::new(),
+            channels: Tracked::default(),
+            inputs: Tracked::default(),
+            events: Tracked::default(),
+            clips: Tracked::default(),
+            dvr_sessions: Tracked::default(),
+            assets: Tracked::default(),
+            pools: Tracked::default(),
+            operations: Tracked::default(),
+            orphans: Tracked::default(),
             timers: BTreeMap::new(),
             timer_seq: 0,
             next_operation: 0,
@@ -304,15 +430,39 @@ impl State {
                 secret: fastrand::u64(..),
             },
             generation: 0,
+            journal: None,
+            reset_pending: false,
         }
     }
 
-    /// Forgets every resource, operation, timer and request_id (keeps the configuration).
+    /// Forgets every resource, operation, timer and request_id (keeps the configuration
+    /// and the journal, which records the reset).
     pub(crate) fn reset(&mut self) {
         let config = self.config.clone();
         let generation = self.generation;
+        let journal = self.journal.take();
+        let tracking = self.replays.tracking();
         *self = State::new(config);
         self.generation = generation.wrapping_add(1);
+        self.journal = journal;
+        if tracking {
+            self.set_tracking(true);
+            self.reset_pending = true;
+        }
+    }
+
+    /// Starts (or stops) remembering what changes, for the journal.
+    pub(crate) fn set_tracking(&mut self, on: bool) {
+        self.channels.set_tracking(on);
+        self.inputs.set_tracking(on);
+        self.events.set_tracking(on);
+        self.clips.set_tracking(on);
+        self.dvr_sessions.set_tracking(on);
+        self.assets.set_tracking(on);
+        self.pools.set_tracking(on);
+        self.operations.set_tracking(on);
+        self.orphans.set_tracking(on);
+        self.replays.set_tracking(on);
     }
 
     pub(crate) fn schedule(&mut self, at: SystemTime, timer: Timer) {
@@ -424,9 +574,9 @@ impl State {
             Some(Kind::Channel) => {
                 self.channels.remove(name);
                 let prefix = format!("{name}/");
-                remove_prefix(&mut self.events, &prefix);
-                remove_prefix(&mut self.clips, &prefix);
-                remove_prefix(&mut self.dvr_sessions, &prefix);
+                self.events.remove_prefix(&prefix);
+                self.clips.remove_prefix(&prefix);
+                self.dvr_sessions.remove_prefix(&prefix);
             }
             Some(Kind::Input) => {
                 self.inputs.remove(name);
@@ -522,14 +672,6 @@ pub(crate) fn scan<'a, V>(
         .take_while(move |(k, _)| k.starts_with(prefix))
 }
 
-/// Removes every entry whose key starts with `prefix`.
-pub(crate) fn remove_prefix<V>(map: &mut BTreeMap<String, V>, prefix: &str) {
-    let keys: Vec<String> = scan(map, prefix).map(|(k, _)| k.clone()).collect();
-    for key in keys {
-        map.remove(&key);
-    }
-}
-
 /// Parses a required name field: INVALID_ARGUMENT (naming the field and the expected
 /// pattern) when empty or malformed.
 pub(crate) fn parse_name<N: ResourceName>(field: &str, value: &str) -> Result<N, Status> {
@@ -555,10 +697,7 @@ pub(crate) fn found<'a, V>(map: &'a BTreeMap<String, V>, name: &str) -> Result<&
 }
 
 /// The mutable value of a `map` entry or NOT_FOUND.
-pub(crate) fn found_mut<'a, V>(
-    map: &'a mut BTreeMap<String, V>,
-    name: &str,
-) -> Result<&'a mut V, Status> {
+pub(crate) fn found_mut<'a, V>(map: &'a mut Tracked<V>, name: &str) -> Result<&'a mut V, Status> {
     map.get_mut(name).ok_or_else(|| errors::not_found(name))
 }
 

@@ -22,9 +22,15 @@ pub(crate) struct EmulatorArgs {
     /// Complete operations only through the admin API (`CompleteOperations`).
     #[arg(long, conflicts_with = "lro_delay")]
     manual_lro: bool,
-    /// Keep the state in this directory across restarts (default: in memory only).
+    /// Keep the state in this directory across restarts (default: in memory only). Every
+    /// change is journaled there before it is acknowledged, so it survives the emulator
+    /// being killed.
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// With --data-dir: sync the journal to the disk before acknowledging each change, so
+    /// changes survive a power loss too (slower: a disk flush per change).
+    #[arg(long, requires = "data_dir")]
+    fsync: bool,
     /// Keep credential headers (authorization, x-goog-api-key, cookie, ...) in the request
     /// log as clients sent them. By default they are redacted to their scheme and length.
     /// RISK: anyone who can reach the port can then read every caller's token through the
@@ -111,7 +117,7 @@ pub(crate) async fn run(args: EmulatorArgs) -> Result<(), emulator::ServeError> 
         .record_credentials(args.record_credentials)
         .address(SocketAddr::new(args.host, args.port));
     if let Some(dir) = &args.data_dir {
-        builder = builder.data_dir(dir);
+        builder = builder.data_dir(dir).fsync(args.fsync);
     }
     if args.record_credentials {
         eprintln!(
@@ -129,7 +135,14 @@ pub(crate) async fn run(args: EmulatorArgs) -> Result<(), emulator::ServeError> 
         let address = running.address();
         say!("Live Stream API emulator listening on {address} (plaintext gRPC)");
         match &data_dir {
-            Some(dir) => say!("State is kept in {}", dir.display()),
+            Some(dir) if args.fsync => say!(
+                "State is kept in {} (every change journaled and synced before it is acknowledged)",
+                dir.display()
+            ),
+            Some(dir) => say!(
+                "State is kept in {} (every change journaled before it is acknowledged)",
+                dir.display()
+            ),
             None => say!("State is in memory only"),
         }
         say!("Point clients at it with:");
