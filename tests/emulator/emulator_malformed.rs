@@ -3,86 +3,15 @@
 //! a wrong `content-type` is HTTP 415, a malformed `grpc-timeout` HTTP 400 (as grpc-go
 //! answers). In-process and over a socket.
 
-use std::pin::Pin;
-
 use crate::emulator_support::*;
 use livestream_grpc::Method;
 use livestream_grpc::emulator::Emulator;
 use prost::Message;
 use tonic::Code;
 use tonic::body::Body;
-use tower::ServiceExt as _;
 
 const GET_CHANNEL: &str = "/google.cloud.video.livestream.v1.LivestreamService/GetChannel";
 const CREATE_CHANNEL: &str = "/google.cloud.video.livestream.v1.LivestreamService/CreateChannel";
-
-/// One length-prefixed gRPC message.
-fn framed(flag: u8, message: &[u8]) -> Vec<u8> {
-    let mut out = vec![flag];
-    out.extend_from_slice(&(message.len() as u32).to_be_bytes());
-    out.extend_from_slice(message);
-    out
-}
-
-/// A body of these bytes.
-struct Bytes(Option<bytes::Bytes>);
-
-impl http_body::Body for Bytes {
-    type Data = bytes::Bytes;
-    type Error = std::convert::Infallible;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, Self::Error>>> {
-        std::task::Poll::Ready(self.0.take().map(|b| Ok(http_body::Frame::data(b))))
-    }
-}
-
-/// What came back: the HTTP status, the gRPC status (from the headers of a trailers-only
-/// response, or the trailers).
-struct Answer {
-    http: http::StatusCode,
-    status: tonic::Status,
-}
-
-/// Sends a raw HTTP/2 request (any headers, any body) to a tower service: the in-process
-/// emulator, or a `tonic::transport::Channel` to a socket one.
-async fn send<S>(service: S, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Answer
-where
-    S: tower::Service<http::Request<Body>, Response = http::Response<Body>>,
-    S::Error: std::fmt::Debug,
-{
-    let mut request = http::Request::builder()
-        .method("POST")
-        .uri(format!("http://emulator{path}"))
-        .header("te", "trailers");
-    for (k, v) in headers {
-        request = request.header(*k, *v);
-    }
-    let request = request.body(Body::new(Bytes(Some(body.into())))).unwrap();
-    let response = service.oneshot(request).await.expect("an HTTP response");
-    let http = response.status();
-    if let Some(status) = tonic::Status::from_header_map(response.headers()) {
-        return Answer { http, status };
-    }
-    let mut body = response.into_body();
-    loop {
-        let frame =
-            std::future::poll_fn(|cx| http_body::Body::poll_frame(Pin::new(&mut body), cx)).await;
-        match frame {
-            Some(Ok(frame)) => {
-                if let Some(trailers) = frame.trailers_ref()
-                    && let Some(status) = tonic::Status::from_header_map(trailers)
-                {
-                    return Answer { http, status };
-                }
-            }
-            Some(Err(status)) => return Answer { http, status },
-            None => panic!("no grpc-status in the response to {path}"),
-        }
-    }
-}
 
 const GRPC: (&str, &str) = ("content-type", "application/grpc");
 

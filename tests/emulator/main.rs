@@ -6,6 +6,7 @@ mod emulator_support;
 
 mod emulator_channels;
 mod emulator_controls;
+mod emulator_fuzz;
 mod emulator_lists;
 mod emulator_lro;
 mod emulator_malformed;
