@@ -116,8 +116,8 @@ async fn state_is_saved_in_the_background_without_a_shutdown() {
     ls.create_channel(create_channel_request("ch", channel_body(None)))
         .await
         .unwrap();
-    // The housekeeping task saves within a second of a change; poll for the file rather
-    // than sleeping a fixed time.
+    // The start wrote a snapshot; the change itself is in the journal (the crash below
+    // leaves it there). Poll for the file rather than sleeping a fixed time.
     let file = dir.path().join("state.pb");
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while !file.exists() && std::time::Instant::now() < deadline {
