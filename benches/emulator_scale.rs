@@ -14,70 +14,20 @@
 #[macro_use]
 mod support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Instant;
 
 use livestream_grpc::emulator::Emulator;
+use livestream_grpc::emulator::EmulatorService;
 use livestream_grpc::longrunning::DeleteOperationRequest;
 use livestream_grpc::longrunning::operations_client::OperationsClient;
 use livestream_grpc::v1::livestream_service_client::LivestreamServiceClient;
 use livestream_grpc::v1::{CreateChannelRequest, ListChannelsRequest};
 use support::{Mode, Stats};
-use tonic::service::Routes;
 
-/// The system allocator, counting the bytes currently allocated.
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged; the
-// counter has no effect on the memory handed out.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded as is.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded as is.
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if !p.is_null() {
-            LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded as is.
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: forwarded as is.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            LIVE.fetch_add(
-                new_size as isize - layout.size() as isize,
-                Ordering::Relaxed,
-            );
-        }
-        p
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-fn live_bytes() -> f64 {
-    LIVE.load(Ordering::Relaxed) as f64
-}
+#[path = "support/counting.rs"]
+mod counting;
+use counting::live_bytes;
 
 fn rss_bytes() -> f64 {
     support::read_kib("/proc/self/status", "VmRSS:").unwrap_or(0) as f64 * 1024.0
@@ -91,7 +41,7 @@ fn location(project: &str) -> String {
 
 /// Creates the input, then `n` channels (with `labels(i)`); returns the operation names.
 async fn create_channels(
-    stub: &mut LivestreamServiceClient<Routes>,
+    stub: &mut LivestreamServiceClient<EmulatorService>,
     project: &str,
     n: usize,
     labels: impl Fn(usize) -> HashMap<String, String>,
@@ -170,7 +120,7 @@ async fn memory(mode: Mode) {
 /// Times `pages` pages of one query, following page tokens if `follow` (starting over at
 /// the end), or the first page again and again; milliseconds per page.
 async fn time_pages(
-    stub: &mut LivestreamServiceClient<Routes>,
+    stub: &mut LivestreamServiceClient<EmulatorService>,
     request: &ListChannelsRequest,
     pages: usize,
     follow: bool,

@@ -42,14 +42,14 @@ pub(crate) fn generate(rpcs: &[Rpc]) -> Result<String, BoxError> {
                     rust_path(result)?,
                     rust_path(metadata)?
                 ),
-                "Ok(client.wrap_operation(response))",
+                "Ok(client.wrap_operation(response, request_id))",
             ),
             _ => (rust_path(&rpc.response)?, "Ok(response)"),
         };
-        let client_param = if matches!(rpc.kind, Kind::Lro { .. }) {
-            "client"
+        let (client_param, request_id_param) = if matches!(rpc.kind, Kind::Lro { .. }) {
+            ("client", "request_id")
         } else {
-            "_client"
+            ("_client", "_request_id")
         };
         let _ = write!(
             out,
@@ -61,7 +61,11 @@ impl Rpc for {request} {{
 {checks}        Ok(())
     }}
 
-    fn into_output({client_param}: &Client, response: Self::Response) -> Result<Self::Output, Error> {{
+    fn into_output(
+        {client_param}: &Client,
+        response: Self::Response,
+        {request_id_param}: Option<&str>,
+    ) -> Result<Self::Output, Error> {{
         {into_output}
     }}
 }}

@@ -11,8 +11,10 @@
 //!   [`is_timeout`](Error::is_timeout), [`is_retryable`](Error::is_retryable), ...);
 //! - the decoded `google.rpc` error details ([`details`](Error::details): `BadRequest`,
 //!   `ErrorInfo`, `RetryInfo`, `PreconditionFailure`, `ResourceInfo`, ...);
-//! - how many attempts were made, and whether the request [may have been
-//!   sent](Error::may_have_been_sent), which is what a decision to retry by hand needs.
+//! - how many attempts were made, whether the request [may have been
+//!   sent](Error::may_have_been_sent), and the [`request_id`](Error::request_id) it carried:
+//!   what a decision to resend by hand needs (see [`Error::is_retryable`] for when resending
+//!   is safe).
 //!
 //! ```
 //! use livestream_grpc::names::ChannelName;
@@ -28,7 +30,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use tonic::{Code, Status};
-use tonic_types::{ErrorDetails, StatusExt};
+use tonic_types::ErrorDetails;
 
 use crate::field_mask::FieldMaskError;
 use crate::names::NameError;
@@ -88,6 +90,8 @@ struct Inner {
     method: Option<&'static str>,
     /// The endpoint a client failed to connect to (connection failures only).
     target: Option<String>,
+    /// The `request_id` the call sent (mutations that have one), to resend with.
+    request_id: Option<String>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
@@ -103,6 +107,7 @@ impl Error {
                 sent,
                 method: None,
                 target: None,
+                request_id: None,
                 source: None,
             }),
         }
@@ -147,6 +152,7 @@ impl Error {
                 sent,
                 method: None,
                 target: None,
+                request_id: None,
                 source: None,
             }),
         }
@@ -194,6 +200,10 @@ impl Error {
 
     pub(crate) fn set_method(&mut self, method: &'static str) {
         self.inner.method = Some(method);
+    }
+
+    pub(crate) fn set_request_id(&mut self, request_id: Option<String>) {
+        self.inner.request_id = request_id;
     }
 
     /// What kind of failure this is.
@@ -255,6 +265,59 @@ impl Error {
     /// The RPC that failed (`"GetChannel"`), when the error comes from a call.
     pub fn method(&self) -> Option<&'static str> {
         self.inner.method
+    }
+
+    /// The `request_id` the failed call sent (the one you set, or the UUID the client
+    /// filled in and reused on every attempt), for the 20 RPCs that have one; `None` for
+    /// other RPCs and for errors caught before anything was sent.
+    ///
+    /// This is what recovers a mutation whose outcome is unknown (its responses were lost,
+    /// the retries ran out, the deadline passed): send the same request again with this
+    /// `request_id` ([`Call::with_request_id`](crate::Call::with_request_id), or set the
+    /// request's `request_id` field). The service remembers the `request_id`s of requests
+    /// that succeeded for at least 60 minutes (per method and target): if the first request
+    /// took effect, the resend answers its original result (the same operation) and changes
+    /// nothing, whatever the payload; if it did not (or failed), the resend is carried out.
+    ///
+    /// ```
+    /// # use livestream_grpc::emulator::{Emulator, Fault, FaultScript};
+    /// use livestream_grpc::Method;
+    /// use livestream_grpc::names::LocationName;
+    /// use livestream_grpc::v1::{channel::Output, Channel, CreateChannelRequest};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let emu = Emulator::builder().build();
+    /// # // Every attempt's response is lost, although the first one creates the channel.
+    /// # emu.inject_faults(
+    /// #     Method::CreateChannel,
+    /// #     FaultScript::faults(vec![Fault::new(tonic::Code::Unavailable).after_handling(); 5]),
+    /// # );
+    /// # let client = livestream_grpc::Client::from_service(emu.service());
+    /// # tokio::time::pause();
+    /// let request = CreateChannelRequest {
+    ///     parent: LocationName::new("my-project", "us-central1")?.to_string(),
+    ///     channel_id: "my-channel".into(),
+    ///     channel: Some(Channel {
+    ///         output: Some(Output { uri: "gs://my-bucket/out/".into() }),
+    ///         ..Default::default()
+    ///     }),
+    ///     ..Default::default()
+    /// };
+    /// let operation = match client.create_channel(request.clone()).await {
+    ///     Ok(operation) => operation,
+    ///     // The outcome is unknown: resend with the same request_id.
+    ///     Err(err) if err.may_have_been_sent() && err.request_id().is_some() => {
+    ///         let request_id = err.request_id().unwrap_or_default().to_owned();
+    ///         client.create_channel(request).with_request_id(request_id).await?
+    ///     }
+    ///     Err(err) => return Err(err.into()),
+    /// };
+    /// let channel = operation.until_done().await?;
+    /// assert!(channel.name.ends_with("/channels/my-channel"));
+    /// # Ok(()) }
+    /// ```
+    pub fn request_id(&self) -> Option<&str> {
+        self.inner.request_id.as_deref()
     }
 
     /// Whether the request may have reached the service. `false` for local validation and
@@ -340,7 +403,19 @@ impl Error {
 
     /// Whether the failure is transient, so the same request may succeed later: an
     /// `UNAVAILABLE` status, a connection failure or a transient credentials failure.
-    /// Requests with a `request_id` (filled automatically) are safe to resend as they are.
+    ///
+    /// Transient does not mean safe to resend. Resending is safe when
+    ///
+    /// - nothing was sent ([`may_have_been_sent`](Self::may_have_been_sent) is `false`), or
+    /// - the RPC only reads (Get, List, `GetOperation`, the Locations mixin), or
+    /// - the RPC has a `request_id` and the resend carries **the same one**
+    ///   ([`request_id`](Self::request_id)), to the same method and target, within 60
+    ///   minutes of the first attempt: see [`request_id`](Self::request_id).
+    ///
+    /// A mutation resent any other way (a new request, whose empty `request_id` the client
+    /// fills with a fresh UUID; an RPC without a `request_id`; after the window) is a new
+    /// request: if the first one took effect, a create answers `ALREADY_EXISTS`, a start or
+    /// stop `FAILED_PRECONDITION`, and a `CancelOperation` or `DeleteOperation` acts again.
     pub fn is_retryable(&self) -> bool {
         !self.is_local() && self.inner.kind != ErrorKind::Operation && self.is_unavailable()
     }
@@ -419,10 +494,51 @@ fn classify(status: &Status) -> (ErrorKind, bool) {
 }
 
 fn decode_details(status: &Status) -> Option<ErrorDetails> {
+    use prost::Message as _;
+    use tonic_types::RpcStatusExt as _;
     if status.details().is_empty() {
         return None;
     }
-    status.check_error_details().ok()
+    let mut decoded = tonic_types::pb::Status::decode(status.details()).ok()?;
+    for any in &mut decoded.details {
+        sanitize_retry_info(any);
+    }
+    decoded.check_error_details().ok()
+}
+
+/// The longest `google.protobuf.Duration` (about 10,000 years).
+const MAX_DURATION_SECONDS: i64 = 315_576_000_000;
+
+/// Brings a `RetryInfo` detail's delay into the range of a valid, non-negative
+/// `google.protobuf.Duration` before tonic-types converts it: its conversion negates
+/// `seconds`, which overflows (a panic in debug builds) on a server's `i64::MIN`. The delay
+/// is normalized; a negative one becomes zero (as tonic-types would make it), an
+/// out-of-range one the longest valid duration.
+fn sanitize_retry_info(any: &mut prost_types::Any) {
+    use prost::Message as _;
+    if any.type_url != "type.googleapis.com/google.rpc.RetryInfo" {
+        return;
+    }
+    let Ok(mut info) = tonic_types::pb::RetryInfo::decode(any.value.as_slice()) else {
+        return;
+    };
+    let Some(delay) = &mut info.retry_delay else {
+        return;
+    };
+    let canonical = (0..=MAX_DURATION_SECONDS).contains(&delay.seconds)
+        && (0..=999_999_999).contains(&delay.nanos);
+    if canonical {
+        return;
+    }
+    // In i128 nanoseconds nothing overflows; then clamped and split again.
+    const NANOS: i128 = 1_000_000_000;
+    let total = (i128::from(delay.seconds) * NANOS + i128::from(delay.nanos))
+        .clamp(0, i128::from(MAX_DURATION_SECONDS) * NANOS);
+    *delay = prost_types::Duration {
+        seconds: i64::try_from(total / NANOS).unwrap_or(MAX_DURATION_SECONDS),
+        nanos: i32::try_from(total % NANOS).unwrap_or(0),
+    };
+    any.value = info.encode_to_vec();
 }
 
 impl fmt::Display for Error {
@@ -487,6 +603,9 @@ impl fmt::Debug for Error {
         }
         if let Some(target) = &inner.target {
             d.field("target", target);
+        }
+        if let Some(request_id) = &inner.request_id {
+            d.field("request_id", request_id);
         }
         if inner.attempts > 0 {
             d.field("attempts", &inner.attempts);
@@ -582,6 +701,42 @@ mod tests {
         assert!(timeout.is_timeout());
         assert_eq!(timeout.code(), Code::DeadlineExceeded);
         assert!(timeout.to_string().contains("deadline of 60s passed"));
+    }
+
+    /// A status whose `RetryInfo` delay is `seconds`/`nanos`, as a server may send it.
+    fn with_retry_delay(seconds: i64, nanos: i32) -> Status {
+        use prost::Message as _;
+        let info = tonic_types::pb::RetryInfo {
+            retry_delay: Some(prost_types::Duration { seconds, nanos }),
+        };
+        let status = tonic_types::pb::Status {
+            code: Code::Unavailable as i32,
+            message: "down".into(),
+            details: vec![prost_types::Any {
+                type_url: "type.googleapis.com/google.rpc.RetryInfo".into(),
+                value: info.encode_to_vec(),
+            }],
+        };
+        Status::with_details(Code::Unavailable, "down", status.encode_to_vec().into())
+    }
+
+    #[test]
+    fn extreme_retry_delays_from_a_server_never_panic() {
+        let max = std::time::Duration::from_secs(MAX_DURATION_SECONDS as u64);
+        for (seconds, nanos, expected) in [
+            (i64::MIN, 0, std::time::Duration::ZERO),
+            (i64::MIN + 1, -999_999_999, std::time::Duration::ZERO),
+            (-1, -5, std::time::Duration::ZERO),
+            (0, -1, std::time::Duration::ZERO),
+            (i64::MAX, 999_999_999, max),
+            (MAX_DURATION_SECONDS + 1, 0, max),
+            (1, i32::MAX, std::time::Duration::new(3, 147_483_647)),
+            (1, -1, std::time::Duration::from_nanos(999_999_999)),
+            (3, 0, std::time::Duration::from_secs(3)),
+        ] {
+            let err = Error::from_status(with_retry_delay(seconds, nanos));
+            assert_eq!(err.retry_delay(), Some(expected), "{seconds}s {nanos}ns");
+        }
     }
 
     #[test]

@@ -66,6 +66,7 @@ pub(crate) trait OperationSource: Send + Sync {
 pub struct Operation<T, M = OperationMetadata> {
     client: Arc<dyn OperationSource>,
     name: String,
+    request_id: Option<String>,
     latest: Option<longrunning::Operation>,
     polling: PollingOptions,
     _types: PhantomData<fn() -> (T, M)>,
@@ -75,6 +76,7 @@ impl<T, M> std::fmt::Debug for Operation<T, M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Operation")
             .field("name", &self.name)
+            .field("request_id", &self.request_id)
             .field("done", &self.latest.as_ref().map(|op| op.done))
             .field("result", &std::any::type_name::<T>())
             .field("polling", &self.polling)
@@ -106,6 +108,7 @@ where
         Operation {
             client,
             name: operation.name.clone(),
+            request_id: None,
             latest: Some(operation),
             polling,
             _types: PhantomData,
@@ -121,10 +124,25 @@ where
         Operation {
             client,
             name,
+            request_id: None,
             latest: None,
             polling,
             _types: PhantomData,
         }
+    }
+
+    pub(crate) fn with_request_id(mut self, request_id: Option<&str>) -> Self {
+        self.request_id = request_id.map(str::to_owned);
+        self
+    }
+
+    /// The `request_id` the call that started this operation carried (filled by the client
+    /// unless you set one); `None` for an operation resumed by name. Sending the same request
+    /// again with it, within the service's 60-minute window, answers this operation again
+    /// instead of starting another: keep it with the operation's name if a later step may
+    /// resend (see [`Error::request_id`](crate::Error::request_id)).
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
     }
 
     /// Polls with these options instead of the client's.

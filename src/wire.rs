@@ -80,20 +80,26 @@ pub(crate) fn set_grpc_timeout(metadata: &mut MetadataMap, timeout: Duration) {
 // Read by the server side (the emulator and the mock); compiled and tested without it too.
 #[cfg_attr(not(feature = "server"), allow(dead_code))]
 pub(crate) fn grpc_timeout(metadata: &MetadataMap) -> Option<Duration> {
-    let value = metadata.get(&*GRPC_TIMEOUT_KEY)?.to_str().ok()?;
-    let split = value.len().checked_sub(1)?;
-    let (digits, unit) = value.split_at(split);
-    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    parse_grpc_timeout(metadata.get(&*GRPC_TIMEOUT_KEY)?.as_bytes())
+}
+
+/// Parses a `grpc-timeout` value (`TimeoutValue TimeoutUnit`: 1 to 8 ASCII digits, then one
+/// of `H`, `M`, `S`, `m`, `u`, `n`); `None` if it does not follow that grammar.
+pub(crate) fn parse_grpc_timeout(value: &[u8]) -> Option<Duration> {
+    let (unit, digits) = value.split_last()?;
+    if digits.is_empty() || digits.len() > 8 || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let n: u64 = digits.parse().ok()?;
+    let n = digits
+        .iter()
+        .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
     Some(match unit {
-        "H" => Duration::from_secs(n * 3600),
-        "M" => Duration::from_secs(n * 60),
-        "S" => Duration::from_secs(n),
-        "m" => Duration::from_millis(n),
-        "u" => Duration::from_micros(n),
-        "n" => Duration::from_nanos(n),
+        b'H' => Duration::from_secs(n * 3600),
+        b'M' => Duration::from_secs(n * 60),
+        b'S' => Duration::from_secs(n),
+        b'm' => Duration::from_millis(n),
+        b'u' => Duration::from_micros(n),
+        b'n' => Duration::from_nanos(n),
         _ => return None,
     })
 }

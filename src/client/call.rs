@@ -14,7 +14,7 @@ use tonic::metadata::AsciiMetadataValue;
 use tracing::Instrument as _;
 
 use super::{Client, Rpc};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::methods::ListRequest;
 use crate::paging::{Items, Pager};
 use crate::policy::{
@@ -34,6 +34,8 @@ pub struct Call<'a, R: Rpc> {
     client: &'a Client,
     request: R,
     options: CallOptions,
+    /// A `request_id` was asked for an RPC that has none.
+    no_request_id: bool,
 }
 
 impl<R: Rpc> std::fmt::Debug for Call<'_, R> {
@@ -52,6 +54,7 @@ impl<'a, R: Rpc> Call<'a, R> {
             client,
             request,
             options: CallOptions::new(),
+            no_request_id: false,
         }
     }
 
@@ -85,6 +88,21 @@ impl<'a, R: Rpc> Call<'a, R> {
         self
     }
 
+    /// Sends this `request_id` (for the 20 RPCs that have one; on any other RPC the call
+    /// fails locally with [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest)).
+    ///
+    /// This is how a mutation whose outcome is unknown is resent safely: with the
+    /// `request_id` of the failed call ([`Error::request_id`]), the service answers the
+    /// first call's result if it took effect, and carries the request out if it did not.
+    /// See [`Error::is_retryable`] for exactly when resending is safe.
+    pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
+        match self.request.request_id_mut() {
+            Some(field) => *field = request_id.into(),
+            None => self.no_request_id = true,
+        }
+        self
+    }
+
     /// The request.
     pub fn request(&self) -> &R {
         &self.request
@@ -96,10 +114,21 @@ impl<'a, R: Rpc> Call<'a, R> {
     }
 
     /// Sends the call: validates the request locally, fills an empty `request_id`, then
-    /// runs the attempts the retry policy allows.
-    pub async fn send(self) -> Result<R::Output, Error> {
+    /// runs the attempts the retry policy allows. An error carries the `request_id` sent
+    /// ([`Error::request_id`]); so does a long-running operation
+    /// ([`Operation::request_id`](crate::Operation::request_id)).
+    pub async fn send(mut self) -> Result<R::Output, Error> {
+        if self.no_request_id {
+            let mut err = Error::local(
+                ErrorKind::InvalidRequest,
+                format!("{} has no `request_id`", R::METHOD.name()),
+            );
+            err.set_method(R::METHOD.name());
+            return Err(err);
+        }
+        let request_id = fill_request_id(&mut self.request);
         let response = self.client.invoke(self.request, &self.options).await?;
-        R::into_output(self.client, response)
+        R::into_output(self.client, response, request_id.as_deref())
     }
 }
 
@@ -264,11 +293,13 @@ impl Client {
         };
 
         request.validate().map_err(fail)?;
-        if let Some(id) = request.request_id_mut()
-            && id.is_empty()
-        {
-            *id = uuid::Uuid::new_v4().to_string();
-        }
+        // Every error from here on names the request_id sent, so the caller can resend.
+        let request_id = fill_request_id(&mut request);
+        let fail = |err: Error| {
+            let mut err = fail(err);
+            err.set_request_id(request_id.clone());
+            err
+        };
         let routing = routing_header(method.routing_field(), request.routing_value());
 
         let deadline = settings.timeout.map(|t| saturating_add(start, t));
@@ -408,6 +439,16 @@ impl Client {
             tokio::time::sleep(delay).await;
         }
     }
+}
+
+/// Fills an empty `request_id` with a fresh UUIDv4 (kept by every attempt); returns the
+/// `request_id` the request carries, if its RPC has one.
+fn fill_request_id<R: Rpc>(request: &mut R) -> Option<String> {
+    let id = request.request_id_mut()?;
+    if id.is_empty() {
+        *id = uuid::Uuid::new_v4().to_string();
+    }
+    Some(id.clone())
 }
 
 /// A fresh `tonic::Request` for one attempt: the routing header, extra metadata and

@@ -29,7 +29,11 @@ pub trait Rpc: Request {
     fn validate(&mut self) -> Result<(), Error>;
 
     #[doc(hidden)]
-    fn into_output(client: &Client, response: Self::Response) -> Result<Self::Output, Error>;
+    fn into_output(
+        client: &Client,
+        response: Self::Response,
+        request_id: Option<&str>,
+    ) -> Result<Self::Output, Error>;
 }
 
 fn check_name<N: ResourceName>(field: &str, value: &str) -> Result<(), Error> {

@@ -286,10 +286,12 @@ impl Client {
         )
     }
 
-    /// The typed poller of an operation a long-running RPC returned.
+    /// The typed poller of an operation a long-running RPC returned, with the `request_id`
+    /// of the call that started it.
     pub(crate) fn wrap_operation<T, M>(
         &self,
         operation: crate::longrunning::Operation,
+        request_id: Option<&str>,
     ) -> Operation<T, M>
     where
         T: prost::Message + prost::Name + Default,
@@ -300,6 +302,7 @@ impl Client {
             self.polling_options().clone(),
             operation,
         )
+        .with_request_id(request_id)
     }
 
     pub(crate) fn grpc(&self) -> tonic::client::Grpc<Transport> {

@@ -26,15 +26,7 @@ use crate::v1::{
 
 /// CRC32C (Castagnoli) of `bytes`: the emulator's stand-in for the object's checksum.
 fn crc32c(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            let mask = (crc & 1).wrapping_neg();
-            crc = (crc >> 1) ^ (0x82F6_3B78 & mask);
-        }
-    }
-    !crc
+    super::journal::crc32c(bytes)
 }
 
 impl State {

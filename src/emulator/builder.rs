@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use super::housekeeping::housekeeping_loop;
-use super::{Emulator, EmulatorConfig, LroTiming, RunningEmulator, ServeError, persist};
+use super::{Emulator, EmulatorConfig, LroTiming, RunningEmulator, ServeError};
 
 /// Configures an emulator before it starts.
 #[derive(Clone, Debug)]
@@ -16,6 +16,7 @@ pub struct EmulatorBuilder {
     data_dir: Option<PathBuf>,
     base_time: Option<SystemTime>,
     housekeeping: Duration,
+    fsync: bool,
 }
 
 impl Default for EmulatorBuilder {
@@ -26,6 +27,7 @@ impl Default for EmulatorBuilder {
             data_dir: None,
             base_time: None,
             housekeeping: Duration::from_millis(500),
+            fsync: false,
         }
     }
 }
@@ -43,16 +45,35 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Keep credential headers in the request log as clients sent them (default: redacted);
+    /// see [`EmulatorConfig::record_credentials`] for the risk.
+    pub fn record_credentials(mut self, record: bool) -> Self {
+        self.config.record_credentials = record;
+        self
+    }
+
     /// The address [`start`](Self::start) binds (default `127.0.0.1:0`, a free port).
     pub fn address(mut self, address: SocketAddr) -> Self {
         self.address = address;
         self
     }
 
-    /// Keep the state in this directory (loaded at start, saved atomically after changes
-    /// and at shutdown). Without it the state is in memory only.
+    /// Keep the state in this directory: loaded at start; every change journaled before
+    /// the call that made it is answered (so an acknowledged change survives the process
+    /// being killed); compacted into a snapshot as the journal grows and at shutdown (see
+    /// EMULATOR.md, "Durability"). Without it the state is in memory only.
     pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// With a data directory, sync the journal to the disk (`fdatasync`) before answering
+    /// each change (default: no), so that acknowledged changes survive a power loss or an
+    /// operating-system crash too, at the cost of a disk flush per change (BENCHMARKS.md).
+    /// Without it they survive the emulator process being killed, not the machine going
+    /// down.
+    pub fn fsync(mut self, fsync: bool) -> Self {
+        self.fsync = fsync;
         self
     }
 
@@ -74,15 +95,14 @@ impl EmulatorBuilder {
         let data_dir = self.data_dir.clone();
         let housekeeping = self.housekeeping;
         let address = self.address;
+        let fsync = self.fsync;
         let emulator = self.build();
         if let Some(dir) = &data_dir {
             let dir = dir.clone();
-            let loaded = tokio::task::spawn_blocking(move || persist::load(&dir))
+            let opened = emulator.clone();
+            tokio::task::spawn_blocking(move || opened.open_data_dir(&dir, fsync))
                 .await
                 .map_err(std::io::Error::other)??;
-            if let Some(snapshot) = loaded {
-                emulator.load_snapshot(snapshot);
-            }
         }
         let listener = tokio::net::TcpListener::bind(address).await?;
         let address = listener.local_addr()?;
@@ -91,11 +111,13 @@ impl EmulatorBuilder {
             tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(
-            tonic::transport::Server::builder()
-                .add_routes(emulator.service())
-                .serve_with_incoming_shutdown(incoming, async {
+            tonic::transport::Server::builder().serve_with_incoming_shutdown(
+                emulator.service(),
+                incoming,
+                async {
                     let _ = stopped.await;
-                }),
+                },
+            ),
         );
         let endpoint = format!("http://{address}");
         let channel = tonic::transport::Endpoint::from_shared(endpoint.clone())?.connect_lazy();

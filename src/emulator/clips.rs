@@ -12,7 +12,7 @@ use super::errors;
 use super::lro::{Outcome, gone, pack, pack_empty, rpc_status};
 use super::store::{
     Change, State, Timer, Verb, check_id, decode_next, found, found_mut, later, merge_update,
-    parse_name, required, time_of, ts,
+    parse_name, required, system_time, time_of, ts,
 };
 use super::validation;
 use crate::longrunning::Operation;
@@ -550,10 +550,7 @@ impl State {
         match dvr.state() {
             DvrState::Scheduled | DvrState::Live => self.refresh_dvr(key, at),
             DvrState::Cooldown | DvrState::Stopping => {
-                let since = dvr
-                    .update_time
-                    .and_then(|t| SystemTime::try_from(t).ok())
-                    .unwrap_or(at);
+                let since = dvr.update_time.as_ref().and_then(system_time).unwrap_or(at);
                 if later(since, self.config.dvr_cooldown) <= at {
                     dvr.state = DvrState::Finished as i32;
                     dvr.update_time = Some(ts(at));
@@ -573,7 +570,8 @@ impl State {
             DvrState::Cooldown | DvrState::Stopping => {
                 let since = dvr
                     .update_time
-                    .and_then(|t| SystemTime::try_from(t).ok())
+                    .as_ref()
+                    .and_then(system_time)
                     .unwrap_or(now);
                 let at = later(since, self.config.dvr_cooldown);
                 self.schedule(at, Timer::Dvr(key.into()));

@@ -5,6 +5,7 @@ use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use super::lock;
+use super::store::later;
 
 #[derive(Debug)]
 pub(crate) struct Clock {
@@ -22,13 +23,12 @@ impl Clock {
         }
     }
 
-    /// The emulator's current time.
+    /// The emulator's current time, saturating at the end of year 9999 (the last time a
+    /// `google.protobuf.Timestamp` can hold), however far it was advanced.
     pub(crate) fn now(&self) -> SystemTime {
         let offset = *lock(&self.offset);
         let elapsed = tokio::time::Instant::now().saturating_duration_since(self.start);
-        self.base
-            .checked_add(elapsed.saturating_add(offset))
-            .unwrap_or(self.base)
+        later(self.base, elapsed.saturating_add(offset))
     }
 
     /// Moves the clock forward by `by` (saturating).

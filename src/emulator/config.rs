@@ -169,9 +169,12 @@ pub struct EmulatorConfig {
     /// `WaitOperation` is served as a blocking poll (default: yes); off, it is UNIMPLEMENTED
     /// like (probably) the real service.
     pub wait_operation: bool,
-    /// Finished operations are forgotten this long after they end (default: kept).
+    /// Finished operations are forgotten this long after they end (default: 30 days, as
+    /// the real service keeps them "about 30 days"); `None` keeps them forever, so a
+    /// long-lived emulator grows without bound.
     pub operation_ttl: Option<Duration>,
-    /// How long a `request_id` is remembered (default: 60 minutes).
+    /// How long a `request_id` is remembered (default: 60 minutes, the service's
+    /// guarantee); a request_id older than this is forgotten at the next write.
     pub request_id_window: Duration,
     /// Page size when a List request has none (default 100).
     pub default_page_size: usize,
@@ -179,6 +182,19 @@ pub struct EmulatorConfig {
     pub max_page_size: usize,
     /// Recorded requests kept per method, oldest dropped first (default 1000).
     pub request_log_limit: usize,
+    /// Keep credential headers (`authorization`, `proxy-authorization`, `x-goog-api-key`,
+    /// `x-goog-iam-authorization-token`, `cookie`) in the request log as clients sent them
+    /// (default: no). By default the log keeps only their presence, scheme and length
+    /// (`Bearer <redacted, 187 bytes>`), so neither [`Emulator::requests`] nor the admin
+    /// RPC `ListRecordedRequests` hands out a token.
+    ///
+    /// **Risk**: turned on, any caller that can reach the emulator's port can read the
+    /// credentials of every client that called it (a real OAuth token, if a client pointed
+    /// at the emulator was set up with Application Default Credentials). Turn it on only in
+    /// a test that needs the value, with the emulator on loopback.
+    ///
+    /// [`Emulator::requests`]: crate::emulator::Emulator::requests
+    pub record_credentials: bool,
     /// Executed events are deleted this long after they end (default 7 days).
     pub event_retention: Duration,
     /// How long a DVR session stays in COOLDOWN (default 60 s).
@@ -198,11 +214,12 @@ impl Default for EmulatorConfig {
             rate_limits: None,
             strict_media: false,
             wait_operation: true,
-            operation_ttl: None,
+            operation_ttl: Some(Duration::from_secs(30 * 24 * 60 * 60)),
             request_id_window: Duration::from_secs(60 * 60),
             default_page_size: 100,
             max_page_size: 1000,
             request_log_limit: 1000,
+            record_credentials: false,
             event_retention: Duration::from_secs(7 * 24 * 60 * 60),
             dvr_cooldown: Duration::from_secs(60),
         }

@@ -9,7 +9,8 @@ use super::channels::{channel_state_error, is_live, is_started};
 use super::errors;
 use super::lro::rpc_status;
 use super::store::{
-    State, Timer, check_id, duration_of, found, later, parse_name, required, scan, time_of, ts,
+    State, Timer, check_id, duration_of, found, later, parse_name, required, scan, std_duration,
+    system_time, time_of, ts,
 };
 use super::validation;
 use crate::names::{ChannelName, EventName};
@@ -34,14 +35,20 @@ fn task_duration(task: &Task) -> Option<&prost_types::Duration> {
 
 fn duration(event: &Event) -> Option<Duration> {
     let d = event.task.as_ref().and_then(task_duration)?;
-    Duration::try_from(*d).ok().filter(|d| !d.is_zero())
+    std_duration(d).ok().filter(|d| !d.is_zero())
 }
 
 fn execution_time(event: &Event) -> Option<SystemTime> {
+    event.execution_time.as_ref().and_then(system_time)
+}
+
+/// When an executed event finished: its last update (set when it finished), else `end`.
+fn finished(event: &Event, end: SystemTime) -> SystemTime {
     event
-        .execution_time
+        .update_time
         .as_ref()
-        .and_then(|t| SystemTime::try_from(*t).ok())
+        .and_then(system_time)
+        .unwrap_or(end)
 }
 
 /// The channel an event belongs to.
@@ -171,7 +178,8 @@ impl State {
         Ok(())
     }
 
-    /// Schedules the next transition of an event (after loading a snapshot).
+    /// Schedules the next transition of an event (after loading a snapshot, or when the
+    /// timer queue is rebuilt).
     pub(crate) fn schedule_event(&mut self, name: &str, now: SystemTime) {
         let Some(event) = self.events.get(name) else {
             return;
@@ -181,8 +189,12 @@ impl State {
         let timer = match event.state() {
             EventState::Scheduled | EventState::Pending => Some((start, Timer::Event(name.into()))),
             EventState::Running => end.map(|end| (end, Timer::Event(name.into()))),
+            // Executed: deleted `event_retention` after it finished (its last update).
             _ => Some((
-                later(end.unwrap_or(start), self.config.event_retention),
+                later(
+                    finished(event, end.unwrap_or(start)),
+                    self.config.event_retention,
+                ),
                 Timer::EventGc(name.into()),
             )),
         };
@@ -191,13 +203,35 @@ impl State {
         }
     }
 
-    /// An event reaches its execution time (SCHEDULED) or its end (RUNNING).
+    /// An executed event's retention is over: it is deleted (unless the timer is stale: the
+    /// event was deleted and created again since, or has not finished).
+    pub(crate) fn event_gc(&mut self, name: &str, at: SystemTime) {
+        let Some(event) = self.events.get(name) else {
+            return;
+        };
+        let executed = !matches!(
+            event.state(),
+            EventState::Scheduled | EventState::Pending | EventState::Running
+        );
+        let start = execution_time(event).unwrap_or(at);
+        let end = duration(event).map_or(start, |d| later(start, d));
+        if executed && later(finished(event, end), self.config.event_retention) <= at {
+            self.events.remove(name);
+        }
+    }
+
+    /// An event reaches its execution time (SCHEDULED) or its end (RUNNING). A stale timer
+    /// (the event was deleted and created again with a later time) does nothing.
     pub(crate) fn event_tick(&mut self, name: &str, at: SystemTime) {
         let Some(event) = self.events.get(name) else {
             return;
         };
         match event.state() {
-            EventState::Scheduled | EventState::Pending => self.execute_event(name, at),
+            EventState::Scheduled | EventState::Pending
+                if execution_time(event).is_none_or(|t| t <= at) =>
+            {
+                self.execute_event(name, at)
+            }
             EventState::Running => {
                 let ends = execution_time(event)
                     .zip(duration(event))

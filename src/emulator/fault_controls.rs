@@ -58,8 +58,10 @@ impl Emulator {
     }
 
     /// The calls one method received (oldest first, at most
-    /// [`EmulatorConfig::request_log_limit`]), with their metadata. The metadata includes
-    /// credentials: this log is in memory only and meant for tests.
+    /// [`EmulatorConfig::request_log_limit`]), with their metadata. Credential headers are
+    /// redacted (`Bearer <redacted, 187 bytes>`) unless
+    /// [`EmulatorConfig::record_credentials`] is on; the log is in memory only and meant for
+    /// tests.
     pub fn requests(&self, method: Method) -> Vec<RecordedRequest> {
         self.shared.controls.requests(method as usize)
     }

@@ -4,8 +4,9 @@
 //! service): count, record, sleep the latency, then answer with the next scripted fault if
 //! any, either at once or, for a fault [after handling](Fault::after_handling), in place of
 //! the response once the call has been handled (a lost response). The request log holds the
-//! callers' metadata, credentials included: it lives in memory only, is never logged, and
-//! is meant for tests.
+//! callers' metadata with credential headers redacted (unless
+//! `EmulatorConfig::record_credentials`): it lives in memory only, is never logged, and is
+//! meant for tests.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -204,8 +205,10 @@ impl FaultScript {
     }
 }
 
-/// One call as the emulator received it. The metadata includes credentials
-/// (`authorization`): the `Debug` output shows only the header names.
+/// One call as the emulator received it. Credential headers ([`CREDENTIAL_HEADERS`]) are
+/// redacted to their scheme and length (`Bearer <redacted, 187 bytes>`) unless
+/// [`EmulatorConfig::record_credentials`](super::EmulatorConfig::record_credentials) is on;
+/// the `Debug` output shows only the header names either way.
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct RecordedRequest {
@@ -282,6 +285,66 @@ impl std::fmt::Debug for RecordedRequest {
             .field("request_id", &self.request_id)
             .finish()
     }
+}
+
+/// The headers that carry credentials, redacted in the request log by default: what
+/// Google's clients and HTTP clients send a token, an API key or a session in.
+pub const CREDENTIAL_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "x-goog-api-key",
+    "x-goog-iam-authorization-token",
+    "cookie",
+];
+
+/// What a credential header's value becomes in the request log: its scheme (the first word,
+/// when it looks like one: `Bearer`, `Basic`) and the length of the rest, never the secret.
+///
+/// ```
+/// use livestream_grpc::emulator::redacted_credential;
+/// assert_eq!(redacted_credential(b"Bearer ya29.secret"), "Bearer <redacted, 11 bytes>");
+/// assert_eq!(redacted_credential(b"AIzaSyD-secret"), "<redacted, 14 bytes>");
+/// ```
+pub fn redacted_credential(value: &[u8]) -> String {
+    let is_scheme = |s: &[u8]| {
+        !s.is_empty() && s.len() <= 32 && s.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+    };
+    match value.iter().position(|b| *b == b' ') {
+        Some(space) if is_scheme(&value[..space]) => {
+            let scheme = String::from_utf8_lossy(&value[..space]);
+            let rest = value.len() - space - 1;
+            format!("{scheme} <redacted, {rest} bytes>")
+        }
+        _ => format!("<redacted, {} bytes>", value.len()),
+    }
+}
+
+/// Replaces the values of the credential headers by their redacted form.
+fn redact(metadata: &mut MetadataMap) {
+    use tonic::metadata::AsciiMetadataValue;
+    for key in CREDENTIAL_HEADERS {
+        let values: Vec<AsciiMetadataValue> = metadata
+            .get_all(*key)
+            .iter()
+            .map(|v| redacted_credential(v.as_bytes()))
+            .filter_map(|v| AsciiMetadataValue::try_from(v).ok())
+            .collect();
+        if values.is_empty() {
+            continue;
+        }
+        metadata.remove(*key);
+        for value in values {
+            metadata.append(*key, value);
+        }
+    }
+}
+
+/// How the request log keeps calls: how many per method, and whether credential headers
+/// are kept as sent.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RequestLog {
+    pub(crate) limit: usize,
+    pub(crate) credentials: bool,
 }
 
 #[derive(Debug, Default)]
@@ -392,9 +455,9 @@ impl Controls {
     pub(crate) fn on_call(
         &self,
         index: usize,
-        metadata: MetadataMap,
+        mut metadata: MetadataMap,
         request_id: Option<&str>,
-        log_limit: usize,
+        log: RequestLog,
     ) -> Injected {
         if let Some(count) = self.counts.get(index) {
             count.fetch_add(1, Ordering::Relaxed);
@@ -404,8 +467,11 @@ impl Controls {
         let Some(m) = methods.get_mut(index) else {
             return Injected::default();
         };
-        if log_limit > 0 {
-            if m.log.len() >= log_limit {
+        if log.limit > 0 {
+            if !log.credentials {
+                redact(&mut metadata);
+            }
+            while m.log.len() >= log.limit {
                 m.log.pop_front();
             }
             m.log.push_back(RecordedRequest {
@@ -471,6 +537,11 @@ impl Controls {
             .get(index)
             .map(|m| m.log.iter().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// How many requests the log holds, over every method.
+    pub(crate) fn recorded(&self) -> usize {
+        lock(&self.methods).iter().map(|m| m.log.len()).sum()
     }
 
     /// Clears counts, faults, latencies and logs.

@@ -13,7 +13,10 @@ use super::clock::Clock;
 use super::faults::Controls;
 use super::shared::Shared;
 use super::store::State;
-use super::{EmulatorBuilder, EmulatorConfig, LroTiming, admin, admin_service, errors, service};
+use super::{
+    EmulatorBuilder, EmulatorConfig, EmulatorService, LroTiming, admin, admin_service, errors,
+    service,
+};
 
 /// A control call that could not be carried out: an unknown method name, a resource that
 /// does not exist, or one in the wrong state.
@@ -50,6 +53,28 @@ impl From<Status> for ControlError {
     }
 }
 
+/// What an emulator holds, by kind: the figures its retention schedules bound
+/// (EMULATOR.md, "Retention"). See [`Emulator::footprint`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Footprint {
+    /// Channels, inputs, events, clips, DVR sessions, assets and pools.
+    pub resources: usize,
+    /// Events (included in `resources`): executed ones are deleted after
+    /// [`EmulatorConfig::event_retention`].
+    pub events: usize,
+    /// Operation records, pending and finished: finished ones are forgotten after
+    /// [`EmulatorConfig::operation_ttl`].
+    pub operations: usize,
+    /// Remembered `request_id`s: forgotten after [`EmulatorConfig::request_id_window`].
+    pub request_ids: usize,
+    /// Queued time-driven transitions: proportional to the events, DVR sessions and
+    /// operations.
+    pub timers: usize,
+    /// Recorded requests: at most [`EmulatorConfig::request_log_limit`] per method.
+    pub recorded_requests: usize,
+}
+
 /// An in-memory Live Stream API emulator: its state and its controls. Cheap to clone (a
 /// handle); every clone controls the same emulator.
 ///
@@ -84,7 +109,8 @@ impl Emulator {
     }
 
     /// The emulated API (and the admin service) as one tower service, for in-process use
-    /// without a socket: hand it to a generated client.
+    /// without a socket: hand it to a generated client (or [`crate::Client::from_service`]).
+    /// Requests are checked as the socket server checks them (see [`EmulatorService`]).
     ///
     /// ```
     /// use livestream_grpc::emulator::Emulator;
@@ -101,7 +127,7 @@ impl Emulator {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn service(&self) -> Routes {
+    pub fn service(&self) -> EmulatorService {
         use crate::location::locations_server::LocationsServer;
         use crate::longrunning::operations_server::OperationsServer;
         use crate::v1::livestream_service_server::LivestreamServiceServer;
@@ -111,13 +137,14 @@ impl Emulator {
         let admin = admin_service::AdminService {
             emulator: self.clone(),
         };
-        Routes::new(LivestreamServiceServer::new(api.clone()))
+        let routes = Routes::new(LivestreamServiceServer::new(api.clone()))
             .add_service(OperationsServer::new(api.clone()))
             .add_service(LocationsServer::new(api))
             .add_service(admin::emulator_admin_server::EmulatorAdminServer::new(
                 admin,
             ))
-            .prepare()
+            .prepare();
+        EmulatorService { routes }
     }
 
     /// The current configuration.
@@ -137,7 +164,7 @@ impl Emulator {
 
     pub(super) fn with_state<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
         let now = self.now();
-        let result = f(&mut self.shared.write(now));
+        let result = self.shared.update(now, f);
         self.shared.ops_changed.notify_waiters();
         result
     }
@@ -160,6 +187,36 @@ impl Emulator {
     pub fn reset(&self) {
         self.with_state(State::reset);
         self.shared.controls.reset();
+    }
+
+    /// How much the emulator holds now, after running the transitions due (retention
+    /// included): what a long-lived emulator's memory follows.
+    ///
+    /// ```
+    /// use livestream_grpc::emulator::Emulator;
+    /// let emu = Emulator::builder().build();
+    /// assert_eq!(emu.footprint().operations, 0);
+    /// ```
+    pub fn footprint(&self) -> Footprint {
+        // A write runs the due timers and forgets expired request_ids.
+        let footprint = self.shared.update(self.now(), |state| Footprint {
+            resources: state.channels.len()
+                + state.inputs.len()
+                + state.events.len()
+                + state.clips.len()
+                + state.dvr_sessions.len()
+                + state.assets.len()
+                + state.pools.len(),
+            events: state.events.len(),
+            operations: state.operations.len() + state.orphans.len(),
+            request_ids: state.replays.len(),
+            timers: state.timers.len(),
+            recorded_requests: 0,
+        });
+        Footprint {
+            recorded_requests: self.shared.controls.recorded(),
+            ..footprint
+        }
     }
 
     /// Completes one pending operation now (manual or delayed timing).

@@ -1,76 +1,116 @@
-//! What keeps a socket emulator going in the background: due timers run on their own, and
-//! with a data directory the state is saved when it changed (and loaded at start).
+//! What keeps a socket emulator going in the background, and its data directory
+//! (EMULATOR.md, "Durability"): due timers run on their own; at start the snapshot is
+//! loaded and the journal replayed; the journal is compacted into a new snapshot when it
+//! has grown (and at shutdown).
 
-use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use super::shared::read_lock;
-use super::{Emulator, admin, persist};
+use prost::Message;
+
+use super::journal::{self, Journal};
+use super::shared::write_lock;
+use super::store::system_time;
+use super::{Emulator, persist};
 
 impl Emulator {
-    /// The snapshot of the state, encoded (what `--data-dir` persists).
-    pub(super) fn encoded_snapshot(&self) -> (u64, Vec<u8>) {
-        use prost::Message;
-        let now = self.now();
-        let state = read_lock(&self.shared.state);
-        (
-            state.generation,
-            persist::snapshot(&state, now).encode_to_vec(),
-        )
-    }
-
-    pub(super) fn load_snapshot(&self, snapshot: admin::Snapshot) {
+    /// Loads `dir` (the snapshot, then the journal records after it), writes the result as
+    /// a fresh snapshot, and starts journaling every change there. Blocking I/O.
+    pub(super) fn open_data_dir(&self, dir: &Path, fsync: bool) -> io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        let snapshot = persist::load(dir)?;
+        let mut state = write_lock(&self.shared.state);
+        let mut latest = None;
+        let mut after = 0;
+        if let Some(snapshot) = snapshot {
+            latest = snapshot.saved_at.as_ref().and_then(system_time);
+            after = snapshot.journal_sequence;
+            persist::restore(&mut state, snapshot);
+        }
+        let last = journal::replay(dir, after, |record| {
+            if let Some(at) = record.at.as_ref().and_then(system_time) {
+                latest = latest.max(Some(at));
+            }
+            persist::apply(&mut state, record);
+        })?;
         // The clock never goes back across a restart (operation names sort by time).
-        if let Some(saved) = snapshot.saved_at.and_then(|t| SystemTime::try_from(t).ok())
-            && let Ok(behind) = saved.duration_since(self.now())
+        if let Some(latest) = latest
+            && let Ok(behind) = latest.duration_since(self.now())
         {
             self.shared.clock.advance(behind);
         }
         let now = self.now();
-        self.with_state(|s| persist::restore(s, snapshot, now));
+        state.rebuild_timers(now);
+        // Everything loaded becomes the new snapshot; then the segments it includes go.
+        let bytes = persist::snapshot(&state, now, last).encode_to_vec();
+        persist::write(dir, &bytes)?;
+        let journal = Journal::create(dir, last + 1, fsync, bytes.len() as u64)?;
+        journal::remove_before(dir, last + 1)?;
+        state.journal = Some(journal);
+        state.set_tracking(true);
+        Ok(())
     }
 }
 
+/// Compacts the journal of `dir` into a new snapshot, if it has grown enough (or
+/// whatever its size, with `force`): under the state's lock the snapshot is encoded and the
+/// journal moves to a new segment; then the snapshot is written atomically and the
+/// segments it includes are deleted. A crash at any point leaves a snapshot and segments
+/// that replay to the same state.
+pub(super) async fn compact(emulator: &Emulator, dir: &Path, force: bool) -> io::Result<()> {
+    let prepared = {
+        let mut state = write_lock(&emulator.shared.state);
+        let Some(journal) = state.journal.as_ref() else {
+            return Ok(());
+        };
+        if !force && !journal.should_compact() {
+            return Ok(());
+        }
+        let last = journal.last_sequence();
+        let bytes = persist::snapshot(&state, emulator.now(), last).encode_to_vec();
+        let size = bytes.len() as u64;
+        match state.journal.as_mut().map(|j| j.rotate(size)) {
+            Some(Ok(first)) => (bytes, first),
+            Some(Err(e)) => return Err(e),
+            None => return Ok(()),
+        }
+    };
+    let (bytes, first) = prepared;
+    let target = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        persist::write(&target, &bytes)?;
+        journal::remove_before(&target, first)
+    })
+    .await
+    .map_err(io::Error::other)??;
+    if let Some(journal) = write_lock(&emulator.shared.state).journal.as_mut() {
+        journal.recovered();
+    }
+    Ok(())
+}
+
 /// Runs due timers in the background (so a standalone emulator's state moves on its own),
-/// and saves the state to the data directory when it changed.
+/// and compacts the journal of the data directory when it has grown.
 pub(super) async fn housekeeping_loop(
     emulator: Emulator,
     data_dir: Option<PathBuf>,
     every: Duration,
     mut stop: tokio::sync::oneshot::Receiver<()>,
 ) {
-    let mut saved = None;
     loop {
-        // Stop only between saves, so a save in progress is never overtaken by the final one.
+        // Stop only between compactions, so one in progress is never overtaken by the
+        // final one.
         tokio::select! {
             _ = &mut stop => return,
             _ = tokio::time::sleep(every) => {}
         }
         let now = emulator.now();
         drop(emulator.shared.read(now));
-        if let Some(dir) = &data_dir {
-            saved = save(&emulator, dir, saved).await;
-        }
-    }
-}
-
-/// Saves the state if its generation differs from `saved`; returns the saved generation.
-async fn save(emulator: &Emulator, dir: &std::path::Path, saved: Option<u64>) -> Option<u64> {
-    let generation = read_lock(&emulator.shared.state).generation;
-    if saved == Some(generation) {
-        return saved;
-    }
-    let (generation, bytes) = emulator.encoded_snapshot();
-    let dir = dir.to_path_buf();
-    match tokio::task::spawn_blocking(move || persist::write(&dir, &bytes)).await {
-        Ok(Ok(())) => Some(generation),
-        Ok(Err(e)) => {
-            tracing::warn!("emulator: could not save state: {e}");
-            saved
-        }
-        Err(e) => {
-            tracing::warn!("emulator: could not save state: {e}");
-            saved
+        if let Some(dir) = &data_dir
+            && let Err(e) = compact(&emulator, dir, false).await
+        {
+            tracing::warn!("emulator: could not compact the journal: {e}");
         }
     }
 }

@@ -228,12 +228,15 @@ impl State {
                     && let Ok(pool) = name.parent().pool("default")
                 {
                     let pool = pool.to_string();
-                    self.pools.entry(pool.clone()).or_insert_with(|| Pool {
-                        name: pool,
-                        create_time: Some(ts(at)),
-                        update_time: Some(ts(at)),
-                        ..Default::default()
-                    });
+                    if !self.pools.contains_key(&pool) {
+                        let created = Pool {
+                            name: pool.clone(),
+                            create_time: Some(ts(at)),
+                            update_time: Some(ts(at)),
+                            ..Default::default()
+                        };
+                        self.pools.insert(pool, created);
+                    }
                 }
                 response
             }

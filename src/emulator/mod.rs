@@ -46,8 +46,8 @@
 //! # }
 //! ```
 //!
-//! Or without a socket: [`Emulator::service`] is a tower service that the generated clients
-//! accept directly (`LivestreamServiceClient::new(emu.service())`).
+//! Or without a socket: [`Emulator::service`] is a tower service ([`EmulatorService`]) that
+//! the generated clients accept directly (`LivestreamServiceClient::new(emu.service())`).
 //!
 //! The controls ([`Emulator`] methods, and the admin gRPC service [`admin`] on the same
 //! port) drive the clock, LRO completion, the simulated encoder, failure hooks, fault
@@ -82,6 +82,7 @@ pub(crate) mod filter;
 mod handle;
 mod housekeeping;
 mod inputs;
+mod journal;
 mod lro;
 mod media;
 mod media_controls;
@@ -89,6 +90,7 @@ mod operations;
 mod paging;
 mod persist;
 mod remote;
+mod request_checks;
 mod running;
 mod service;
 mod shared;
@@ -99,10 +101,11 @@ pub use builder::EmulatorBuilder;
 pub use config::{
     DEFAULT_LOCATIONS, EmulatorConfig, LroTiming, MissingReference, Quotas, RateLimits,
 };
-pub use faults::{Fault, FaultScript, RecordedRequest};
-pub use handle::{ControlError, Emulator};
+pub use faults::{CREDENTIAL_HEADERS, Fault, FaultScript, RecordedRequest, redacted_credential};
+pub use handle::{ControlError, Emulator, Footprint};
 pub use media::StreamProperties;
 pub use remote::RemoteEmulator;
+pub use request_checks::EmulatorService;
 pub use running::{RunningEmulator, ServeError, serve};
 
 /// The emulator's admin API (`livestream.emulator.v1`, from

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{Emulator, EmulatorBuilder, persist};
+use super::{Emulator, EmulatorBuilder};
 
 /// Why the emulator could not start or serve.
 #[derive(Debug)]
@@ -98,7 +98,7 @@ impl RunningEmulator {
     }
 
     /// Stops serving (gracefully: calls in flight get up to 5 seconds to finish) and, with a
-    /// data directory, saves the state a last time.
+    /// data directory, compacts the journal into the snapshot.
     pub async fn shutdown(mut self) -> Result<(), ServeError> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -122,11 +122,8 @@ impl RunningEmulator {
             None => Ok(()),
         };
         if let Some(dir) = &self.data_dir {
-            let (_, bytes) = self.emulator.encoded_snapshot();
-            let dir = dir.clone();
-            tokio::task::spawn_blocking(move || persist::write(&dir, &bytes))
-                .await
-                .map_err(std::io::Error::other)??;
+            // Everything journaled becomes the snapshot.
+            super::housekeeping::compact(&self.emulator, dir, true).await?;
         }
         Ok(served?)
     }

@@ -12,6 +12,7 @@ use tonic::{Request, Response, Status};
 
 use super::Shared;
 use super::errors;
+use super::faults::RequestLog;
 use super::store::{Saved, State, duration_of};
 use crate::longrunning::{Operation, WaitOperationRequest};
 use crate::methods::{Method, Request as ApiRequest};
@@ -85,6 +86,14 @@ fn check_request_id(request_id: &str) -> Result<(), Status> {
     ))
 }
 
+/// A change that could not be journaled (`--data-dir`): not acknowledged, so the caller
+/// knows it may not survive a restart (EMULATOR.md, "Durability").
+fn not_durable(error: std::io::Error) -> Status {
+    Status::unavailable(format!(
+        "the emulator could not make the change durable: {error}"
+    ))
+}
+
 /// WaitOperation's default timeout when the request has none.
 const DEFAULT_WAIT: Duration = Duration::from_secs(60);
 
@@ -103,11 +112,19 @@ impl Service {
         metadata: MetadataMap,
         request_id: Option<&str>,
     ) -> Result<Option<Status>, Status> {
-        let (limit, rates) = self.shared.config(|c| (c.request_log_limit, c.rate_limits));
+        let (log, rates) = self.shared.config(|c| {
+            (
+                RequestLog {
+                    limit: c.request_log_limit,
+                    credentials: c.record_credentials,
+                },
+                c.rate_limits,
+            )
+        });
         let injected = self
             .shared
             .controls
-            .on_call(rpc as usize, metadata, request_id, limit);
+            .on_call(rpc as usize, metadata, request_id, log);
         if !injected.latency.is_zero() {
             tokio::time::sleep(injected.latency).await;
         }
@@ -138,12 +155,9 @@ impl Service {
         f: fn(&mut State, SystemTime, Req) -> Result<Resp, Status>,
     ) -> Result<Resp, Status> {
         let now = self.shared.clock.now();
-        let result = {
-            let mut state = self.shared.write(now);
-            f(&mut state, now, req)
-        };
+        let result = self.shared.try_update(now, |state| f(state, now, req));
         self.shared.ops_changed.notify_waiters();
-        result
+        result.map_err(not_durable)?
     }
 
     /// A mutation with a `request_id`: a replay within the window answers the first result
@@ -163,26 +177,25 @@ impl Service {
         check_request_id(&request_id)?;
         let key = (rpc as usize, req.routing_value().to_owned(), request_id);
         let now = self.shared.clock.now();
-        let result = {
-            let mut state = self.shared.write(now);
+        let result = self.shared.try_update(now, |state| {
             let window = state.config.request_id_window;
             match state
                 .replays
                 .get(&key, now, window)
-                .and_then(|saved| Resp::restore(saved, &state))
+                .and_then(|saved| Resp::restore(saved, state))
             {
                 Some(replayed) => Ok(replayed),
                 None => {
-                    let result = f(&mut state, now, req);
+                    let result = f(state, now, req);
                     if let Ok(response) = &result {
                         state.replays.insert(key, response.save(), now);
                     }
                     result
                 }
             }
-        };
+        });
         self.shared.ops_changed.notify_waiters();
-        result
+        result.map_err(not_durable)?
     }
 
     /// WaitOperation as a blocking poll: returns when the operation is done or the timeout

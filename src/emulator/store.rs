@@ -3,9 +3,9 @@
 //! the request_id replay cache. Everything here is plain data behind one lock; the RPC
 //! logic lives in the per-resource modules as `impl State` blocks.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::ops::Bound;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use prost_types::Timestamp;
 use tonic::Status;
@@ -216,17 +216,21 @@ pub(crate) enum Saved {
     Empty,
 }
 
-type ReplayKey = (usize, String, String);
+/// The method (as `Method as usize`), the request's target or parent, and the request_id.
+pub(crate) type ReplayKey = (usize, String, String);
 
 /// Results of requests that carried a `request_id`, for the configured window.
 #[derive(Debug, Default)]
 pub(crate) struct Replays {
     map: HashMap<ReplayKey, Saved>,
     order: VecDeque<(SystemTime, ReplayKey)>,
+    /// While tracking (for the journal): the keys inserted since the journal took them.
+    added: Option<Vec<ReplayKey>>,
 }
 
 impl Replays {
-    fn prune(&mut self, now: SystemTime, window: Duration) {
+    /// Forgets the request_ids older than the window.
+    pub(crate) fn prune(&mut self, now: SystemTime, window: Duration) {
         while let Some((at, _)) = self.order.front() {
             if now.duration_since(*at).unwrap_or(Duration::ZERO) < window {
                 break;
@@ -249,8 +253,132 @@ impl Replays {
 
     pub(crate) fn insert(&mut self, key: ReplayKey, saved: Saved, now: SystemTime) {
         if self.map.insert(key.clone(), saved).is_none() {
+            if let Some(added) = &mut self.added {
+                added.push(key.clone());
+            }
             self.order.push_back((now, key));
         }
+    }
+
+    fn set_tracking(&mut self, on: bool) {
+        self.added = on.then(Vec::new);
+    }
+
+    fn tracking(&self) -> bool {
+        self.added.is_some()
+    }
+
+    /// The entries inserted since the last call, with when (empty when not tracking).
+    pub(crate) fn take_added(&mut self) -> Vec<(SystemTime, ReplayKey, Saved)> {
+        let Some(added) = self.added.as_mut().map(std::mem::take) else {
+            return Vec::new();
+        };
+        added
+            .into_iter()
+            .filter_map(|key| {
+                let saved = self.map.get(&key)?.clone();
+                let at = self
+                    .order
+                    .iter()
+                    .rev()
+                    .find(|(_, k)| *k == key)
+                    .map(|(at, _)| *at)?;
+                Some((at, key, saved))
+            })
+            .collect()
+    }
+
+    /// Every remembered entry, oldest first, with when it was first answered.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (SystemTime, &ReplayKey, &Saved)> {
+        self.order
+            .iter()
+            .filter_map(|(at, key)| Some((*at, key, self.map.get(key)?)))
+    }
+
+    /// How many request_ids are remembered.
+    pub(crate) fn len(&self) -> usize {
+        self.map.len()
+    }
+}
+
+/// A collection keyed by full resource name that, while tracking is on (with `--data-dir`),
+/// remembers which names changed since the journal last took them: every mutation goes
+/// through its methods (it hands out no `&mut BTreeMap`), so none escapes the journal.
+#[derive(Debug)]
+pub(crate) struct Tracked<V> {
+    map: BTreeMap<String, V>,
+    dirty: Option<BTreeSet<String>>,
+}
+
+impl<V> Default for Tracked<V> {
+    fn default() -> Self {
+        Tracked {
+            map: BTreeMap::new(),
+            dirty: None,
+        }
+    }
+}
+
+impl<V> std::ops::Deref for Tracked<V> {
+    type Target = BTreeMap<String, V>;
+
+    fn deref(&self) -> &BTreeMap<String, V> {
+        &self.map
+    }
+}
+
+impl<V> From<BTreeMap<String, V>> for Tracked<V> {
+    fn from(map: BTreeMap<String, V>) -> Self {
+        Tracked { map, dirty: None }
+    }
+}
+
+impl<V> Tracked<V> {
+    fn mark(&mut self, name: &str) {
+        if let Some(dirty) = &mut self.dirty
+            && !dirty.contains(name)
+        {
+            dirty.insert(name.to_owned());
+        }
+    }
+
+    pub(crate) fn insert(&mut self, name: String, value: V) -> Option<V> {
+        self.mark(&name);
+        self.map.insert(name, value)
+    }
+
+    pub(crate) fn remove(&mut self, name: &str) -> Option<V> {
+        let removed = self.map.remove(name);
+        if removed.is_some() {
+            self.mark(name);
+        }
+        removed
+    }
+
+    /// The value, to change it (marked changed whether or not the caller does).
+    pub(crate) fn get_mut(&mut self, name: &str) -> Option<&mut V> {
+        if self.map.contains_key(name) {
+            self.mark(name);
+        }
+        self.map.get_mut(name)
+    }
+
+    /// Removes every entry whose name starts with `prefix`.
+    pub(crate) fn remove_prefix(&mut self, prefix: &str) {
+        let names: Vec<String> = scan(&self.map, prefix).map(|(k, _)| k.clone()).collect();
+        for name in names {
+            self.remove(&name);
+        }
+    }
+
+    /// Starts (or stops) remembering changes.
+    pub(crate) fn set_tracking(&mut self, on: bool) {
+        self.dirty = on.then(BTreeSet::new);
+    }
+
+    /// The names changed since the last call (empty when not tracking).
+    pub(crate) fn take_dirty(&mut self) -> BTreeSet<String> {
+        self.dirty.as_mut().map(std::mem::take).unwrap_or_default()
     }
 }
 
@@ -258,38 +386,42 @@ impl Replays {
 #[derive(Debug)]
 pub(crate) struct State {
     pub(crate) config: EmulatorConfig,
-    pub(crate) channels: BTreeMap<String, ChannelRec>,
-    pub(crate) inputs: BTreeMap<String, Input>,
-    pub(crate) events: BTreeMap<String, Event>,
-    pub(crate) clips: BTreeMap<String, Clip>,
-    pub(crate) dvr_sessions: BTreeMap<String, DvrSession>,
-    pub(crate) assets: BTreeMap<String, Asset>,
-    pub(crate) pools: BTreeMap<String, Pool>,
-    pub(crate) operations: BTreeMap<String, OpRec>,
+    pub(crate) channels: Tracked<ChannelRec>,
+    pub(crate) inputs: Tracked<Input>,
+    pub(crate) events: Tracked<Event>,
+    pub(crate) clips: Tracked<Clip>,
+    pub(crate) dvr_sessions: Tracked<DvrSession>,
+    pub(crate) assets: Tracked<Asset>,
+    pub(crate) pools: Tracked<Pool>,
+    pub(crate) operations: Tracked<OpRec>,
     /// Pending operations whose record DeleteOperation removed: their work still completes.
-    pub(crate) orphans: BTreeMap<String, OpRec>,
+    pub(crate) orphans: Tracked<OpRec>,
     pub(crate) timers: BTreeMap<(SystemTime, u64), Timer>,
     timer_seq: u64,
     pub(crate) next_operation: u64,
     pub(crate) replays: Replays,
     pub(crate) tokens: Tokens,
-    /// Bumped on every write: the persistence task saves when it changes.
+    /// Bumped on every write.
     pub(crate) generation: u64,
+    /// With `--data-dir`: the journal every commit appends its changes to.
+    pub(crate) journal: Option<super::journal::Journal>,
+    /// The state was reset since the last commit (the journal records it).
+    pub(crate) reset_pending: bool,
 }
 
 impl State {
     pub(crate) fn new(config: EmulatorConfig) -> Self {
         State {
             config,
-            channels: BTreeMap::new(),
-            inputs: BTreeMap::new(),
-            events: BTreeMap::new(),
-            clips: BTreeMap::new(),
-            dvr_sessions: BTreeMap::new(),
-            assets: BTreeMap::new(),
-            pools: BTreeMap::new(),
-            operations: BTreeMap::new(),
-            orphans: BTreeMap::new(),
+            channels: Tracked::default(),
+            inputs: Tracked::default(),
+            events: Tracked::default(),
+            clips: Tracked::default(),
+            dvr_sessions: Tracked::default(),
+            assets: Tracked::default(),
+            pools: Tracked::default(),
+            operations: Tracked::default(),
+            orphans: Tracked::default(),
             timers: BTreeMap::new(),
             timer_seq: 0,
             next_operation: 0,
@@ -298,15 +430,39 @@ impl State {
                 secret: fastrand::u64(..),
             },
             generation: 0,
+            journal: None,
+            reset_pending: false,
         }
     }
 
-    /// Forgets every resource, operation, timer and request_id (keeps the configuration).
+    /// Forgets every resource, operation, timer and request_id (keeps the configuration
+    /// and the journal, which records the reset).
     pub(crate) fn reset(&mut self) {
         let config = self.config.clone();
         let generation = self.generation;
+        let journal = self.journal.take();
+        let tracking = self.replays.tracking();
         *self = State::new(config);
         self.generation = generation.wrapping_add(1);
+        self.journal = journal;
+        if tracking {
+            self.set_tracking(true);
+            self.reset_pending = true;
+        }
+    }
+
+    /// Starts (or stops) remembering what changes, for the journal.
+    pub(crate) fn set_tracking(&mut self, on: bool) {
+        self.channels.set_tracking(on);
+        self.inputs.set_tracking(on);
+        self.events.set_tracking(on);
+        self.clips.set_tracking(on);
+        self.dvr_sessions.set_tracking(on);
+        self.assets.set_tracking(on);
+        self.pools.set_tracking(on);
+        self.operations.set_tracking(on);
+        self.orphans.set_tracking(on);
+        self.replays.set_tracking(on);
     }
 
     pub(crate) fn schedule(&mut self, at: SystemTime, timer: Timer) {
@@ -340,9 +496,7 @@ impl State {
                 }
                 Timer::Event(name) => self.event_tick(&name, at),
                 Timer::Dvr(name) => self.dvr_tick(&name, at),
-                Timer::EventGc(name) => {
-                    self.events.remove(&name);
-                }
+                Timer::EventGc(name) => self.event_gc(&name, at),
                 Timer::OperationGc(name) => {
                     if self.operations.get(&name).is_some_and(|r| r.op.done) {
                         self.operations.remove(&name);
@@ -350,6 +504,25 @@ impl State {
                 }
             }
         }
+        let window = self.config.request_id_window;
+        self.replays.prune(now, window);
+        // Timers of deleted resources (an event deleted before its execution time, which may
+        // be years ahead) and superseded ones (a DVR session's old boundaries) stay queued
+        // until they are due: when they outnumber the live ones, the queue is rebuilt from
+        // the resources, so it stays proportional to them.
+        if self.timers.len() > self.timer_budget() {
+            self.rebuild_timers(now);
+        }
+    }
+
+    /// How many queued timers the live resources justify, with room for stale ones: a
+    /// pending or finished operation, an event and a DVR session need one each at a time.
+    fn timer_budget(&self) -> usize {
+        let live = self.operations.len()
+            + self.orphans.len()
+            + self.events.len()
+            + self.dvr_sessions.len();
+        1024 + 2 * live
     }
 
     /// Rebuilds the timer queue from the stored resources (after loading a snapshot).
@@ -358,12 +531,31 @@ impl State {
         let ops: Vec<(String, Option<SystemTime>)> = self
             .operations
             .iter()
+            .chain(self.orphans.iter())
             .filter(|(_, r)| !r.op.done)
             .map(|(n, r)| (n.clone(), r.due))
             .collect();
         for (name, due) in ops {
             if let Some(due) = due {
                 self.schedule(due, Timer::Operation(name));
+            }
+        }
+        if let Some(ttl) = self.config.operation_ttl {
+            let done: Vec<(String, SystemTime)> = self
+                .operations
+                .iter()
+                .filter(|(_, r)| r.op.done)
+                .map(|(n, r)| {
+                    let ended = super::lro::metadata_of(&r.op)
+                        .end_time
+                        .as_ref()
+                        .and_then(system_time)
+                        .unwrap_or(now);
+                    (n.clone(), later(ended, ttl))
+                })
+                .collect();
+            for (name, at) in done {
+                self.schedule(at, Timer::OperationGc(name));
             }
         }
         let events: Vec<String> = self.events.keys().cloned().collect();
@@ -382,9 +574,9 @@ impl State {
             Some(Kind::Channel) => {
                 self.channels.remove(name);
                 let prefix = format!("{name}/");
-                remove_prefix(&mut self.events, &prefix);
-                remove_prefix(&mut self.clips, &prefix);
-                remove_prefix(&mut self.dvr_sessions, &prefix);
+                self.events.remove_prefix(&prefix);
+                self.clips.remove_prefix(&prefix);
+                self.dvr_sessions.remove_prefix(&prefix);
             }
             Some(Kind::Input) => {
                 self.inputs.remove(name);
@@ -480,14 +672,6 @@ pub(crate) fn scan<'a, V>(
         .take_while(move |(k, _)| k.starts_with(prefix))
 }
 
-/// Removes every entry whose key starts with `prefix`.
-pub(crate) fn remove_prefix<V>(map: &mut BTreeMap<String, V>, prefix: &str) {
-    let keys: Vec<String> = scan(map, prefix).map(|(k, _)| k.clone()).collect();
-    for key in keys {
-        map.remove(&key);
-    }
-}
-
 /// Parses a required name field: INVALID_ARGUMENT (naming the field and the expected
 /// pattern) when empty or malformed.
 pub(crate) fn parse_name<N: ResourceName>(field: &str, value: &str) -> Result<N, Status> {
@@ -513,10 +697,7 @@ pub(crate) fn found<'a, V>(map: &'a BTreeMap<String, V>, name: &str) -> Result<&
 }
 
 /// The mutable value of a `map` entry or NOT_FOUND.
-pub(crate) fn found_mut<'a, V>(
-    map: &'a mut BTreeMap<String, V>,
-    name: &str,
-) -> Result<&'a mut V, Status> {
+pub(crate) fn found_mut<'a, V>(map: &'a mut Tracked<V>, name: &str) -> Result<&'a mut V, Status> {
     map.get_mut(name).ok_or_else(|| errors::not_found(name))
 }
 
@@ -525,8 +706,72 @@ pub(crate) fn required<T>(field: &str, value: Option<T>) -> Result<T, Status> {
     value.ok_or_else(|| errors::required(field))
 }
 
+/// The valid range of `google.protobuf.Timestamp.seconds`: 0001-01-01T00:00:00Z to
+/// 9999-12-31T23:59:59Z.
+const TIMESTAMP_SECONDS: std::ops::RangeInclusive<i64> = -62_135_596_800..=253_402_300_799;
+
+/// The valid range of `google.protobuf.Duration.seconds` (about ±10,000 years).
+const DURATION_SECONDS: std::ops::RangeInclusive<i64> = -315_576_000_000..=315_576_000_000;
+
+/// The latest time a `google.protobuf.Timestamp` can hold (9999-12-31T23:59:59.999999999Z):
+/// the emulator's clock and every time it computes saturate here, so every timestamp it
+/// answers is valid.
+pub(crate) fn max_time() -> SystemTime {
+    // Every platform's SystemTime reaches year 9999 (Windows: 30828; Unix: i64 seconds).
+    UNIX_EPOCH
+        .checked_add(Duration::new(253_402_300_799, 999_999_999))
+        .unwrap_or(UNIX_EPOCH)
+}
+
+/// The earliest time a `google.protobuf.Timestamp` can hold (0001-01-01T00:00:00Z), on
+/// platforms whose `SystemTime` reaches that far back (else the Unix epoch).
+fn min_time() -> SystemTime {
+    UNIX_EPOCH
+        .checked_sub(Duration::from_secs(62_135_596_800))
+        .unwrap_or(UNIX_EPOCH)
+}
+
+/// A time as a `Timestamp`, clamped into the range a Timestamp can hold (the conversion in
+/// `prost_types` unwraps, so it never sees an out-of-range time).
 pub(crate) fn ts(t: SystemTime) -> Timestamp {
-    Timestamp::from(t)
+    let t = t.clamp(min_time(), max_time());
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(after) => Timestamp {
+            seconds: i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+            nanos: i32::try_from(after.subsec_nanos()).unwrap_or(0),
+        },
+        Err(before) => {
+            let before = before.duration();
+            let seconds = i64::try_from(before.as_secs()).unwrap_or(i64::MAX);
+            let nanos = i32::try_from(before.subsec_nanos()).unwrap_or(0);
+            if nanos == 0 {
+                Timestamp {
+                    seconds: -seconds,
+                    nanos: 0,
+                }
+            } else {
+                Timestamp {
+                    seconds: -seconds - 1,
+                    nanos: 1_000_000_000 - nanos,
+                }
+            }
+        }
+    }
+}
+
+/// A timestamp as a `SystemTime`, if it is a valid `google.protobuf.Timestamp` (nanos in
+/// `0..1e9`, years 1 to 9999). Only checked arithmetic: no value panics, in debug builds
+/// either.
+pub(crate) fn system_time(t: &Timestamp) -> Option<SystemTime> {
+    if !(0..1_000_000_000).contains(&t.nanos) || !TIMESTAMP_SECONDS.contains(&t.seconds) {
+        return None;
+    }
+    let nanos = Duration::from_nanos(u64::try_from(t.nanos).ok()?);
+    let base = match u64::try_from(t.seconds) {
+        Ok(after) => UNIX_EPOCH.checked_add(Duration::from_secs(after))?,
+        Err(_) => UNIX_EPOCH.checked_sub(Duration::from_secs(t.seconds.unsigned_abs()))?,
+    };
+    base.checked_add(nanos)
 }
 
 /// A timestamp from a request as a `SystemTime`, INVALID_ARGUMENT if out of range.
@@ -535,23 +780,54 @@ pub(crate) fn time_of(field: &str, t: &Timestamp) -> Result<SystemTime, Status> 
         return Err(errors::invalid(field, "nanos must be within 0..1e9"));
     }
     // Years 1..=9999, as google.protobuf.Timestamp requires.
-    if !(-62_135_596_800..=253_402_300_799).contains(&t.seconds) {
-        return Err(errors::invalid(field, "timestamp is out of range"));
+    system_time(t).ok_or_else(|| errors::invalid(field, "timestamp is out of range"))
+}
+
+/// Why a `google.protobuf.Duration` cannot be used as a length of time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DurationError {
+    /// Beyond ±10,000 years, or nanos beyond ±999,999,999.
+    OutOfRange,
+    /// `seconds` and `nanos` have different signs.
+    MixedSigns,
+    /// Less than zero.
+    Negative,
+}
+
+/// A duration as a `std::time::Duration`, if it is a valid, non-negative
+/// `google.protobuf.Duration`. Only checked arithmetic (the conversion in `prost_types`
+/// negates `seconds`, which overflows on `i64::MIN` in debug builds).
+pub(crate) fn std_duration(d: &prost_types::Duration) -> Result<Duration, DurationError> {
+    if !DURATION_SECONDS.contains(&d.seconds) || !(-999_999_999..=999_999_999).contains(&d.nanos) {
+        return Err(DurationError::OutOfRange);
     }
-    SystemTime::try_from(*t).map_err(|_| errors::invalid(field, "timestamp is out of range"))
+    if (d.seconds < 0 && d.nanos > 0) || (d.seconds > 0 && d.nanos < 0) {
+        return Err(DurationError::MixedSigns);
+    }
+    match (u64::try_from(d.seconds), u32::try_from(d.nanos)) {
+        (Ok(seconds), Ok(nanos)) => Ok(Duration::new(seconds, nanos)),
+        _ => Err(DurationError::Negative),
+    }
 }
 
 /// A duration from a request, INVALID_ARGUMENT if negative or out of range.
 pub(crate) fn duration_of(field: &str, d: &prost_types::Duration) -> Result<Duration, Status> {
-    if d.seconds > 315_576_000_000 || !(-999_999_999..=999_999_999).contains(&d.nanos) {
-        return Err(errors::invalid(field, "duration is out of range"));
-    }
-    Duration::try_from(*d).map_err(|_| errors::invalid(field, "duration must not be negative"))
+    std_duration(d).map_err(|e| {
+        errors::invalid(
+            field,
+            match e {
+                DurationError::OutOfRange => "duration is out of range",
+                DurationError::MixedSigns => "seconds and nanos must have the same sign",
+                DurationError::Negative => "duration must not be negative",
+            },
+        )
+    })
 }
 
-/// `at + d`; on overflow (impossible for checked request values) `at`, never a panic.
+/// `at + d`, saturating at [`max_time`]: never a panic, never a time a Timestamp cannot hold.
 pub(crate) fn later(at: SystemTime, d: Duration) -> SystemTime {
-    at.checked_add(d).unwrap_or(at)
+    at.checked_add(d)
+        .map_or_else(max_time, |t| t.min(max_time()))
 }
 
 /// The resource an Update request produces (EMULATOR.md, "What it emulates": update masks):

@@ -735,3 +735,83 @@ async fn per_call_metadata_reaches_the_emulator() {
         Some("fail-once")
     );
 }
+
+/// Issue 13, item 3: every attempt's response is lost (the first attempt created the
+/// channel), so the retries run out and the caller sees UNAVAILABLE while the channel
+/// exists. The error names the request_id every attempt carried; resending with it returns
+/// the original operation and creates nothing; a resend with a fresh request_id is a new
+/// request (ALREADY_EXISTS).
+#[tokio::test(start_paused = true)]
+async fn a_create_whose_responses_are_all_lost_is_recovered_with_the_reported_request_id() {
+    let (emu, client) = in_process(LroTiming::Instant);
+    emu.inject_faults(
+        Method::CreateChannel,
+        FaultScript::faults(vec![Fault::new(Code::Unavailable).after_handling(); 5]),
+    );
+    let request = create_channel_request("ch", None);
+    let err = client
+        .create_channel(request.clone())
+        .await
+        .expect_err("every response is lost");
+    assert!(err.is_exhausted() && err.is_retryable(), "{err:?}");
+    assert!(err.may_have_been_sent());
+    assert_eq!(err.attempts(), 5);
+    let request_id = err
+        .request_id()
+        .expect("the error names the request_id")
+        .to_owned();
+    let ids = request_ids(&emu, Method::CreateChannel);
+    assert_eq!(ids, vec![Some(request_id.clone()); 5]);
+    assert!(format!("{err:?}").contains(&request_id));
+    // The channel exists, and one create operation.
+    client.get_channel(channel("ch")).await.unwrap();
+    let creates = operations_with_verb(&client, "create").await;
+    assert_eq!(creates.len(), 1);
+
+    // A resend with the reported request_id: the original operation, nothing created.
+    let operation = client
+        .create_channel(request.clone())
+        .with_request_id(request_id.clone())
+        .await
+        .expect("the resend answers the original operation");
+    assert_eq!(operation.name(), creates[0]);
+    assert_eq!(operation.request_id(), Some(request_id.as_str()));
+    assert_eq!(operations_with_verb(&client, "create").await, creates);
+    let channels = client
+        .list_channels(location())
+        .collect_items(None)
+        .await
+        .unwrap();
+    assert_eq!(channels.len(), 1);
+    assert_eq!(
+        operation.until_done().await.unwrap().name,
+        channel("ch").to_string()
+    );
+
+    // What the caller could do before: resend the request as it was (its empty request_id
+    // filled with a fresh UUID), which is a new request.
+    let err = client.create_channel(request).await.unwrap_err();
+    assert!(err.is_already_exists(), "{err:?}");
+    assert_ne!(err.request_id(), Some(request_id.as_str()));
+}
+
+#[tokio::test]
+async fn a_request_id_on_an_rpc_without_one_fails_locally() {
+    let (emu, client) = in_process(LroTiming::Instant);
+    let err = client
+        .get_channel(channel("ch"))
+        .with_request_id("6f1f5a8e-6b8d-4f9a-9f5e-3c7a1b2d4e6f")
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    assert!(!err.may_have_been_sent());
+    assert_eq!(emu.call_count(Method::GetChannel), 0);
+    // A request_id that is not a UUID is caught before sending, too.
+    let err = client
+        .create_channel(create_channel_request("ch", None))
+        .with_request_id("not-a-uuid")
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    assert_eq!(emu.call_count(Method::CreateChannel), 0);
+}

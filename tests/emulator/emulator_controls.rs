@@ -223,7 +223,11 @@ async fn request_metadata_is_recorded_per_method() {
         r.header("x-goog-api-client"),
         Some("gl-rust/1.88 grpc/0.14")
     );
-    assert_eq!(r.header("authorization"), Some("Bearer secret-token"));
+    // Credentials are redacted by default (emulator_secrets.rs).
+    assert_eq!(
+        r.header("authorization"),
+        Some("Bearer <redacted, 12 bytes>")
+    );
     assert_eq!(
         r.request_id.as_deref(),
         Some("6f1f5a8e-6b8d-4f9a-9f5e-3c7a1b2d4e6f")

@@ -368,8 +368,8 @@ async fn in_process(
     config: EmulatorConfig,
 ) -> (
     Emulator,
-    LivestreamServiceClient<tonic::service::Routes>,
-    OperationsClient<tonic::service::Routes>,
+    LivestreamServiceClient<livestream_grpc::emulator::EmulatorService>,
+    OperationsClient<livestream_grpc::emulator::EmulatorService>,
 ) {
     let emu = Emulator::builder().config(config).build();
     (

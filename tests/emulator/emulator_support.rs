@@ -335,3 +335,171 @@ pub fn secs(s: i64) -> prost_types::Duration {
 pub fn at(t: std::time::SystemTime) -> prost_types::Timestamp {
     prost_types::Timestamp::from(t)
 }
+
+/// A codec that sends and receives message bodies as they are: what a caller that
+/// encodes its own (possibly malformed) requests puts on the wire.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RawCodec;
+
+#[derive(Debug)]
+pub struct RawEncoder;
+
+#[derive(Debug)]
+pub struct RawDecoder;
+
+impl tonic::codec::Encoder for RawEncoder {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+
+    fn encode(
+        &mut self,
+        item: Vec<u8>,
+        dst: &mut tonic::codec::EncodeBuf<'_>,
+    ) -> Result<(), tonic::Status> {
+        use bytes::BufMut as _;
+        dst.put_slice(&item);
+        Ok(())
+    }
+}
+
+impl tonic::codec::Decoder for RawDecoder {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+
+    fn decode(
+        &mut self,
+        src: &mut tonic::codec::DecodeBuf<'_>,
+    ) -> Result<Option<Vec<u8>>, tonic::Status> {
+        use bytes::Buf as _;
+        let n = src.remaining();
+        Ok(Some(src.copy_to_bytes(n).to_vec()))
+    }
+}
+
+impl tonic::codec::Codec for RawCodec {
+    type Encode = Vec<u8>;
+    type Decode = Vec<u8>;
+    type Encoder = RawEncoder;
+    type Decoder = RawDecoder;
+
+    fn encoder(&mut self) -> RawEncoder {
+        RawEncoder
+    }
+
+    fn decoder(&mut self) -> RawDecoder {
+        RawDecoder
+    }
+}
+
+/// Sends `body` as the request message of the RPC at `path` (`/package.Service/Method`)
+/// to the in-process emulator, and returns the encoded response.
+pub async fn raw_call(emu: &Emulator, path: &str, body: Vec<u8>) -> Result<Vec<u8>, tonic::Status> {
+    let mut grpc = tonic::client::Grpc::new(emu.service());
+    grpc.ready()
+        .await
+        .map_err(|e| tonic::Status::unknown(format!("not ready: {e:?}")))?;
+    let path = http::uri::PathAndQuery::try_from(path)
+        .map_err(|e| tonic::Status::invalid_argument(e.to_string()))?;
+    grpc.unary(tonic::Request::new(body), path, RawCodec)
+        .await
+        .map(|r| r.into_inner())
+}
+
+/// Every unary RPC the emulator serves, as `(gRPC path, request descriptor)`: the 41 of the
+/// API and those of the admin service.
+pub fn every_rpc() -> Vec<(String, prost_reflect::MessageDescriptor)> {
+    let pool = livestream_grpc::reflect::descriptor_pool().expect("descriptor pool");
+    let mut rpcs = Vec::new();
+    for service in [
+        "google.cloud.video.livestream.v1.LivestreamService",
+        "google.longrunning.Operations",
+        "google.cloud.location.Locations",
+        "livestream.emulator.v1.EmulatorAdmin",
+    ] {
+        let service = pool.get_service_by_name(service).expect("service");
+        for method in service.methods() {
+            rpcs.push((
+                format!("/{}/{}", service.full_name(), method.name()),
+                method.input(),
+            ));
+        }
+    }
+    rpcs
+}
+
+/// One length-prefixed gRPC message.
+pub fn framed(flag: u8, message: &[u8]) -> Vec<u8> {
+    let mut out = vec![flag];
+    out.extend_from_slice(&(message.len() as u32).to_be_bytes());
+    out.extend_from_slice(message);
+    out
+}
+
+/// A body of these bytes.
+pub struct Bytes(pub Option<bytes::Bytes>);
+
+impl http_body::Body for Bytes {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, Self::Error>>> {
+        std::task::Poll::Ready(self.0.take().map(|b| Ok(http_body::Frame::data(b))))
+    }
+}
+
+/// What came back: the HTTP status, the gRPC status (from the headers of a trailers-only
+/// response, or the trailers).
+pub struct Answer {
+    pub http: http::StatusCode,
+    pub status: tonic::Status,
+}
+
+/// Sends a raw HTTP/2 request (any headers, any body) to a tower service: the in-process
+/// emulator, or a `tonic::transport::Channel` to a socket one.
+pub async fn send<S>(service: S, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Answer
+where
+    S: tower::Service<
+            http::Request<tonic::body::Body>,
+            Response = http::Response<tonic::body::Body>,
+        >,
+    S::Error: std::fmt::Debug,
+{
+    let mut request = http::Request::builder()
+        .method("POST")
+        .uri(format!("http://emulator{path}"))
+        .header("te", "trailers");
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let request = request
+        .body(tonic::body::Body::new(Bytes(Some(body.into()))))
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(service, request)
+        .await
+        .expect("an HTTP response");
+    let http = response.status();
+    if let Some(status) = tonic::Status::from_header_map(response.headers()) {
+        return Answer { http, status };
+    }
+    let mut body = response.into_body();
+    loop {
+        let frame = std::future::poll_fn(|cx| {
+            http_body::Body::poll_frame(std::pin::Pin::new(&mut body), cx)
+        })
+        .await;
+        match frame {
+            Some(Ok(frame)) => {
+                if let Some(trailers) = frame.trailers_ref()
+                    && let Some(status) = tonic::Status::from_header_map(trailers)
+                {
+                    return Answer { http, status };
+                }
+            }
+            Some(Err(status)) => return Answer { http, status },
+            None => panic!("no grpc-status in the response to {path}"),
+        }
+    }
+}

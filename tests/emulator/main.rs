@@ -6,10 +6,15 @@ mod emulator_support;
 
 mod emulator_channels;
 mod emulator_controls;
+mod emulator_fuzz;
 mod emulator_lists;
 mod emulator_lro;
+mod emulator_malformed;
 mod emulator_persistence;
 mod emulator_props;
 mod emulator_remote;
 mod emulator_resources;
+mod emulator_retention;
+mod emulator_secrets;
 mod emulator_sharp_edges;
+mod emulator_time_props;

@@ -18,9 +18,21 @@ impl_list!(Clip, list_clips, ListClipsRequest);
 impl_create!(Clip, create_clip, CreateClipRequest, clip_id, clip, lro);
 impl_delete!(Clip, delete_clip, DeleteClipRequest, lro);
 
-/// A time, or nothing, as text for a table.
+/// A time, or nothing, as text for a table. A timestamp outside what a
+/// `google.protobuf.Timestamp` may hold (years 1 to 9999, nanos below 1e9), as a broken
+/// server may send, is shown raw: `prost_types`' formatting asserts the range (a panic in
+/// debug builds).
 pub(crate) fn time(t: Option<&prost_types::Timestamp>) -> String {
-    t.map(ToString::to_string).unwrap_or_default()
+    match t {
+        None => String::new(),
+        Some(t)
+            if (-62_135_596_800..=253_402_300_799).contains(&t.seconds)
+                && (0..1_000_000_000).contains(&t.nanos) =>
+        {
+            t.to_string()
+        }
+        Some(t) => format!("(invalid: {}s {}ns)", t.seconds, t.nanos),
+    }
 }
 
 impl Printable for Clip {
@@ -160,5 +172,20 @@ pub(crate) async fn run(ctx: &Ctx, command: Command) -> Result<(), CliError> {
             let c = &args.child;
             resource::delete::<Clip>(ctx, &c.target.name, c.channel.get(), false, &args.wait).await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_of_range_times_are_shown_raw_not_a_panic() {
+        let at = |seconds, nanos| time(Some(&prost_types::Timestamp { seconds, nanos }));
+        assert_eq!(at(0, 0), "1970-01-01T00:00:00Z");
+        assert_eq!(at(i64::MIN, 0), format!("(invalid: {}s 0ns)", i64::MIN));
+        assert_eq!(at(253_402_300_800, 0), "(invalid: 253402300800s 0ns)");
+        assert_eq!(at(0, -1), "(invalid: 0s -1ns)");
+        assert_eq!(time(None), "");
     }
 }

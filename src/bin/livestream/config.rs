@@ -139,6 +139,13 @@ pub(crate) fn parse_time(text: &str) -> Result<prost_types::Timestamp, String> {
             format!("{text:?} is not a time: use RFC 3339 (2025-01-31T12:00:00Z), now, or now+30s")
         });
     };
+    // Years 1 to 9999, as a Timestamp holds (and `Timestamp::from` unwraps beyond i64
+    // seconds).
+    let min = std::time::UNIX_EPOCH.checked_sub(Duration::from_secs(62_135_596_800));
+    let max = std::time::UNIX_EPOCH.checked_add(Duration::from_secs(253_402_300_799));
+    if min.is_some_and(|min| time < min) || max.is_some_and(|max| time > max) {
+        return Err(format!("{text:?} is out of range (years 1 to 9999)"));
+    }
     Ok(prost_types::Timestamp::from(time))
 }
 
@@ -195,6 +202,8 @@ mod tests {
         assert_eq!(t.seconds, 1_738_324_800);
         assert!(parse_time("now+30s").unwrap().seconds > parse_time("now").unwrap().seconds);
         assert!(parse_time("tomorrow").is_err());
+        assert!(parse_time("now+400000000000s").is_err());
+        assert!(parse_time("now-1e19s").is_err());
         assert_eq!(parse_label("a=b=c"), Ok(("a".into(), "b=c".into())));
         assert!(parse_label("=x").is_err());
     }

@@ -339,9 +339,21 @@ pub(crate) struct ServeArgs {
     /// Complete operations only through the admin API (`CompleteOperations`).
     #[arg(long, conflicts_with = "lro_delay")]
     manual_lro: bool,
-    /// Keep the state in this directory across restarts (default: in memory only).
+    /// Keep the state in this directory across restarts (default: in memory only). Every
+    /// change is journaled there before it is acknowledged, so it survives the emulator
+    /// being killed.
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// With --data-dir: sync the journal to the disk before acknowledging each change, so
+    /// changes survive a power loss too (slower: a disk flush per change).
+    #[arg(long, requires = "data_dir")]
+    fsync: bool,
+    /// Keep credential headers (authorization, x-goog-api-key, cookie, ...) in the request
+    /// log as clients sent them. By default they are redacted to their scheme and length.
+    /// RISK: anyone who can reach the port can then read every caller's token through the
+    /// admin service (ListRecordedRequests).
+    #[arg(long)]
+    record_credentials: bool,
 }
 
 /// Parses `250ms`, `2s`, `1m`, `1h`, or a bare number of milliseconds.
@@ -409,9 +421,15 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), emulator::ServeError> {
     };
     let mut builder = Emulator::builder()
         .lro_timing(timing)
+        .record_credentials(args.record_credentials)
         .address(SocketAddr::new(args.host, args.port));
     if let Some(dir) = &args.data_dir {
-        builder = builder.data_dir(dir);
+        builder = builder.data_dir(dir).fsync(args.fsync);
+    }
+    if args.record_credentials {
+        eprintln!(
+            "livestream: warning: --record-credentials: callers' credentials are kept in the request log, readable by anyone who can reach the admin service"
+        );
     }
     if !args.host.is_loopback() {
         eprintln!(
@@ -424,7 +442,14 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), emulator::ServeError> {
         let address = running.address();
         say!("Live Stream API emulator listening on {address} (plaintext gRPC)");
         match &data_dir {
-            Some(dir) => say!("State is kept in {}", dir.display()),
+            Some(dir) if args.fsync => say!(
+                "State is kept in {} (every change journaled and synced before it is acknowledged)",
+                dir.display()
+            ),
+            Some(dir) => say!(
+                "State is kept in {} (every change journaled before it is acknowledged)",
+                dir.display()
+            ),
             None => say!("State is in memory only"),
         }
         say!("Point clients at it with:");
