@@ -12,8 +12,7 @@
 #[macro_use]
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -43,29 +42,13 @@ impl Standalone {
                 .tempdir_in(base)
                 .expect("a data directory")
         });
-        let mut command = Command::new(env!("CARGO_BIN_EXE_livestream"));
-        command.args(["emulator", "--port", "0"]);
+        let mut args: Vec<std::ffi::OsString> = Vec::new();
         if let Some(dir) = &dir {
-            command.arg("--data-dir").arg(dir.path());
+            args.push("--data-dir".into());
+            args.push(dir.path().into());
         }
-        let mut child = command
-            .args(flags)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the livestream binary starts");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let address = loop {
-            let line = lines
-                .next()
-                .expect("the emulator prints its address")
-                .expect("readable stdout");
-            if let Some(address) = line.strip_prefix("export LIVESTREAM_EMULATOR_HOST=") {
-                break address.to_owned();
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
+        args.extend(flags.iter().map(Into::into));
+        let (child, address) = support::spawn_standalone(env!("CARGO_BIN_EXE_livestream"), args);
         Standalone {
             name,
             child,

@@ -12,8 +12,7 @@
 #[macro_use]
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -37,25 +36,8 @@ struct Standalone {
 impl Standalone {
     /// Starts `livestream emulator --port 0` and waits for its `export` line.
     fn start() -> Standalone {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_livestream"))
-            .args(["emulator", "--port", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the livestream binary starts");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let address = loop {
-            let line = lines
-                .next()
-                .expect("the emulator prints its address")
-                .expect("readable stdout");
-            if let Some(address) = line.strip_prefix("export LIVESTREAM_EMULATOR_HOST=") {
-                break address.to_owned();
-            }
-        };
-        // Keep draining stdout so the emulator never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        let (child, address) =
+            support::spawn_standalone(env!("CARGO_BIN_EXE_livestream"), [] as [&str; 0]);
         Standalone { child, address }
     }
 

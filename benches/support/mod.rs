@@ -393,3 +393,37 @@ pub fn quickstart_channel(input: &str) -> Channel {
         ..Default::default()
     }
 }
+
+/// Starts the standalone emulator (`binary emulator --port 0`, then `args`) and waits for the
+/// `export LIVESTREAM_EMULATOR_HOST=` line it prints; returns the process and that address.
+/// Its stdout keeps being drained on a thread, so the emulator never blocks on a full pipe.
+/// (The binary's path comes from the bench: only benches that build it have
+/// `CARGO_BIN_EXE_livestream`.)
+pub fn spawn_standalone<I, S>(binary: &str, args: I) -> (std::process::Child, String)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(binary)
+        .args(["emulator", "--port", "0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the livestream binary starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("the emulator prints its address")
+            .expect("readable stdout");
+        if let Some(address) = line.strip_prefix("export LIVESTREAM_EMULATOR_HOST=") {
+            break address.to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (child, address)
+}
