@@ -63,7 +63,8 @@ use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue, MetadataMap};
 
 pub use backoff::{ExponentialBackoff, ExponentialBackoffBuilder};
 pub use retry::{
-    LimitedAttempts, LimitedTime, NeverRetry, RetryCodes, RetryPolicy, RetryPolicyExt, RetryState,
+    LimitedAttempts, LimitedTime, NeverRetry, RetryCodes, RetryDecision, RetryPolicy,
+    RetryPolicyExt, RetryState,
 };
 
 use crate::methods::Method;

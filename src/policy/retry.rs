@@ -43,6 +43,19 @@ impl RetryState {
     }
 }
 
+/// What a retry (or polling error) policy decides about one failure: the three outcomes a
+/// caller must tell apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RetryDecision {
+    /// Try again, after the backoff delay.
+    Continue,
+    /// The failure is not one to retry: it is returned as it is.
+    Permanent,
+    /// The failure would be retried, but a limit (attempts, time) is reached: it is returned
+    /// marked as exhausted.
+    Exhausted,
+}
+
 /// Decides whether a failed attempt is retried.
 ///
 /// The client only ever asks about failures that may be retried safely: reads, and
