@@ -324,6 +324,18 @@ impl OperationSource for Client {
         Box::pin(self.get_operation(request).send())
     }
 
+    fn fetch_once(
+        &self,
+        name: String,
+    ) -> crate::lro::BoxFuture<'_, Result<crate::longrunning::Operation, crate::Error>> {
+        let request = crate::longrunning::GetOperationRequest {
+            name,
+            ..Default::default()
+        };
+        let call = self.get_operation(request);
+        Box::pin(call.with_retry_policy(crate::policy::NeverRetry).send())
+    }
+
     fn cancel(&self, name: String) -> crate::lro::BoxFuture<'_, Result<(), crate::Error>> {
         let request = crate::longrunning::CancelOperationRequest {
             name,
