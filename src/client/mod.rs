@@ -90,12 +90,14 @@ struct ClientInner {
     /// The endpoint connected to, for the message of a connection failure (`None` for a
     /// channel or service handed in).
     target: Option<String>,
+    universe_domain: String,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("target", &self.inner.description)
+            .field("universe_domain", &self.inner.universe_domain)
             .field("polling", &self.inner.polling)
             .finish_non_exhaustive()
     }
@@ -124,6 +126,7 @@ impl Client {
             ClientBuilder::new(),
             "channel".to_owned(),
             None,
+            crate::transport::DEFAULT_UNIVERSE_DOMAIN.to_owned(),
         )
     }
 
@@ -167,6 +170,7 @@ impl Client {
             ClientBuilder::new(),
             "service".to_owned(),
             None,
+            crate::transport::DEFAULT_UNIVERSE_DOMAIN.to_owned(),
         )
     }
 
@@ -176,6 +180,7 @@ impl Client {
         builder: ClientBuilder,
         description: String,
         target: Option<String>,
+        universe_domain: String,
     ) -> Client {
         let methods = Method::ALL
             .iter()
@@ -196,6 +201,7 @@ impl Client {
                 polling: builder.polling,
                 description,
                 target,
+                universe_domain,
             }),
         }
     }
@@ -204,6 +210,12 @@ impl Client {
     /// builder's): every setting is filled.
     pub fn method_options(&self, method: Method) -> &CallOptions {
         &self.inner.methods[method as usize]
+    }
+
+    /// The universe domain this client was built for (see
+    /// [`ClientBuilder::with_universe_domain`]): `googleapis.com` unless configured.
+    pub fn universe_domain(&self) -> &str {
+        &self.inner.universe_domain
     }
 
     /// How this client polls long-running operations.
