@@ -40,7 +40,8 @@ enum CredentialsChoice {
 /// | connect timeout | 20 s |
 /// | HTTP/2 keep-alive | off |
 /// | call options | per method, see [`policy`](crate::policy#defaults) |
-/// | polling | 1 s, ×1.5, up to 20 s, for at most 30 minutes |
+/// | polling | 1 s, ×1.5, up to 20 s, for at most 30 minutes; transient poll failures polled through |
+/// | call spans | at `DEBUG`; at `INFO` with [`with_tracing`](Self::with_tracing) |
 ///
 /// Explicit configuration always wins over the environment.
 ///
@@ -72,6 +73,7 @@ pub struct ClientBuilder {
     pub(super) call_options: CallOptions,
     pub(super) method_options: Vec<(Method, CallOptions)>,
     pub(super) polling: PollingOptions,
+    pub(super) tracing: bool,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -94,6 +96,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("call_options", &self.call_options)
             .field("method_options", &self.method_options)
             .field("polling", &self.polling)
+            .field("tracing", &self.tracing)
             .finish()
     }
 }
@@ -122,6 +125,7 @@ impl ClientBuilder {
             call_options: CallOptions::new(),
             method_options: Vec::new(),
             polling: PollingOptions::default(),
+            tracing: false,
         }
     }
 
@@ -242,6 +246,26 @@ impl ClientBuilder {
     /// How long-running operations are polled.
     pub fn with_polling_options(mut self, polling: PollingOptions) -> Self {
         self.polling = polling;
+        self
+    }
+
+    /// Emits each call's `livestream_grpc.call` span at `INFO` instead of `DEBUG`, so an
+    /// application that logs or exports `INFO` (as most do) sees one span per call with
+    /// OpenTelemetry's RPC attributes: see [`telemetry`](crate::telemetry). Off by default,
+    /// as in Google's Rust SDK: a call whose span no subscriber wants costs one level check.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), livestream_grpc::Error> {
+    /// # let emulator = livestream_grpc::emulator::Emulator::builder().build();
+    /// let client = livestream_grpc::Client::builder()
+    ///     .with_tracing()
+    ///     .build_with_service(emulator.service())?;
+    /// # let _ = client;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_tracing(mut self) -> Self {
+        self.tracing = true;
         self
     }
 

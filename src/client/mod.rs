@@ -91,6 +91,8 @@ struct ClientInner {
     /// channel or service handed in).
     target: Option<String>,
     universe_domain: String,
+    /// Call spans at `INFO` instead of `DEBUG` ([`ClientBuilder::with_tracing`]).
+    tracing: bool,
 }
 
 impl std::fmt::Debug for Client {
@@ -202,6 +204,7 @@ impl Client {
                 description,
                 target,
                 universe_domain,
+                tracing: builder.tracing,
             }),
         }
     }
