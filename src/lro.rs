@@ -9,7 +9,7 @@
 //!   with backoff (1 s, ×1.5, up to 20 s) until it is done, for at most 30 minutes by
 //!   default (a channel start can take 15): never forever. A poll that fails with
 //!   `UNAVAILABLE` or a connection failure is retried within that bound; other failures end
-//!   the wait ([`PollingOptions`](crate::policy::PollingOptions) sets the bound, the
+//!   the wait ([`PollingOptions`] sets the bound, the
 //!   [`PollingErrorPolicy`](crate::policy::PollingErrorPolicy) and the
 //!   [`PollingBackoffPolicy`](crate::policy::PollingBackoffPolicy)). The result is decoded after
 //!   checking the `Any` type URL; an operation that ends in error returns that status as an
@@ -278,14 +278,17 @@ where
     /// # let client = Client::from_service(emulator.service());
     /// use futures_util::StreamExt;
     /// use livestream_grpc::names::InputName;
-    /// use livestream_grpc::v1::Input;
+    /// use livestream_grpc::v1::{input, Input};
     ///
     /// let name = InputName::new("my-project", "us-central1", "my-input")?;
-    /// let mut operation = client.create_input((&name, Input::default())).await?;
-    /// let mut updates = std::pin::pin!(operation.updates());
-    /// while let Some(metadata) = updates.next().await {
-    ///     if let Some(metadata) = metadata? {
-    ///         println!("{} {}: running", metadata.verb, metadata.target);
+    /// let body = Input { r#type: input::Type::RtmpPush as i32, ..Default::default() };
+    /// let mut operation = client.create_input((&name, body)).await?;
+    /// {
+    ///     let mut updates = std::pin::pin!(operation.updates());
+    ///     while let Some(metadata) = updates.next().await {
+    ///         if let Some(metadata) = metadata? {
+    ///             println!("{} {}: running", metadata.verb, metadata.target);
+    ///         }
     ///     }
     /// }
     /// let input: Input = operation.result().expect("done")?;
