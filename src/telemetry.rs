@@ -64,15 +64,15 @@ fn service_and_method(method: Method) -> (&'static str, &'static str) {
 /// level given as a tracing macro.
 macro_rules! call_span {
     ($span:ident, $method:expr) => {{
+        // Field values are evaluated only when a subscriber wants the span.
         let method: Method = $method;
-        let (service, rpc_method) = service_and_method(method);
         tracing::$span!(
             "livestream_grpc.call",
             otel.name = method.path().trim_start_matches('/'),
             otel.kind = "client",
             rpc.system = "grpc",
-            rpc.service = service,
-            rpc.method = rpc_method,
+            rpc.service = service_and_method(method).0,
+            rpc.method = service_and_method(method).1,
             rpc.grpc.status_code = tracing::field::Empty,
             otel.status_code = tracing::field::Empty,
             "error.type" = tracing::field::Empty,

@@ -332,22 +332,14 @@ impl OperationSource for Client {
         &self,
         name: String,
     ) -> crate::lro::BoxFuture<'_, Result<crate::longrunning::Operation, crate::Error>> {
-        let request = crate::longrunning::GetOperationRequest {
-            name,
-            ..Default::default()
-        };
-        Box::pin(self.get_operation(request).send())
+        Box::pin(self.get_operation(get_operation_request(name)).send())
     }
 
     fn fetch_once(
         &self,
         name: String,
     ) -> crate::lro::BoxFuture<'_, Result<crate::longrunning::Operation, crate::Error>> {
-        let request = crate::longrunning::GetOperationRequest {
-            name,
-            ..Default::default()
-        };
-        let call = self.get_operation(request);
+        let call = self.get_operation(get_operation_request(name));
         Box::pin(call.with_retry_policy(crate::policy::NeverRetry).send())
     }
 
@@ -357,5 +349,12 @@ impl OperationSource for Client {
             ..Default::default()
         };
         Box::pin(self.cancel_operation(request).send())
+    }
+}
+
+fn get_operation_request(name: String) -> crate::longrunning::GetOperationRequest {
+    crate::longrunning::GetOperationRequest {
+        name,
+        ..Default::default()
     }
 }
