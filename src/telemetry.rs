@@ -147,6 +147,8 @@ impl CallTelemetry {
 
     /// The call failed with `err`.
     pub(crate) fn failed(&self, err: &Error) {
+        // `gcp.client.throttled`: recorded `false` until the retry loop has a throttler;
+        // then it passes whether the throttler refused a retry of this call.
         self.finish(err.code(), err.attempts(), false);
     }
 
