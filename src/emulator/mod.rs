@@ -91,6 +91,8 @@ mod paging;
 mod persist;
 mod remote;
 mod request_checks;
+#[cfg(feature = "rest")]
+mod rest;
 mod running;
 mod service;
 mod shared;
@@ -101,7 +103,9 @@ pub use builder::EmulatorBuilder;
 pub use config::{
     DEFAULT_LOCATIONS, EmulatorConfig, LroTiming, MissingReference, Quotas, RateLimits,
 };
-pub use faults::{CREDENTIAL_HEADERS, Fault, FaultScript, RecordedRequest, redacted_credential};
+pub use faults::{
+    CREDENTIAL_HEADERS, Fault, FaultScript, RecordedRequest, Transport, redacted_credential,
+};
 pub use handle::{ControlError, Emulator, Footprint};
 pub use media::StreamProperties;
 pub use remote::RemoteEmulator;
