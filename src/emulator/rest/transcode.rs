@@ -244,7 +244,36 @@ pub(crate) fn response_json(
     message
         .serialize_with_options(&mut out, options)
         .map_err(|e| Status::internal(format!("the emulator's answer has no JSON form: {e}")))?;
-    Ok(out.into_inner())
+    let out = out.into_inner();
+    if !out.windows(EMPTY_TYPE.len()).any(|w| w == EMPTY_TYPE.as_bytes()) {
+        return Ok(out);
+    }
+    let mut json: Value = serde_json::from_slice(&out)
+        .map_err(|e| Status::internal(format!("the emulator's answer has no JSON form: {e}")))?;
+    drop_empty_any_values(&mut json);
+    serde_json::to_vec(&json)
+        .map_err(|e| Status::internal(format!("the emulator's answer has no JSON form: {e}")))
+}
+
+/// The type URL of `google.protobuf.Empty`, as the emulator packs it into operations.
+const EMPTY_TYPE: &str = "type.googleapis.com/google.protobuf.Empty";
+
+/// Writes each `Any` holding a `google.protobuf.Empty` as `{"@type": ".../google.protobuf.Empty"}`,
+/// as the real service and the official JSON libraries do. prost-reflect counts `Empty` among
+/// the types with a special JSON mapping and adds `"value": {}`, which Google's clients reject
+/// (Python's `json_format`: "Message type google.protobuf.Empty has no field named value";
+/// Google's Rust crate expects the same form).
+fn drop_empty_any_values(json: &mut Value) {
+    match json {
+        Value::Object(map) => {
+            if map.get("@type").and_then(Value::as_str) == Some(EMPTY_TYPE) {
+                map.remove("value");
+            }
+            map.values_mut().for_each(drop_empty_any_values);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_empty_any_values),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -272,6 +301,22 @@ mod tests {
     }
 
     const CH: &str = "projects/p/locations/us-central1/channels/c";
+
+    #[test]
+    fn an_any_holding_empty_has_no_value() {
+        let mut json = json!({"operations": [
+            {"done": true, "response": {"@type": EMPTY_TYPE, "value": {}}},
+            {"done": true, "response": {"@type": "type.googleapis.com/google.protobuf.Duration", "value": "1s"}},
+        ]});
+        drop_empty_any_values(&mut json);
+        assert_eq!(
+            json,
+            json!({"operations": [
+                {"done": true, "response": {"@type": EMPTY_TYPE}},
+                {"done": true, "response": {"@type": "type.googleapis.com/google.protobuf.Duration", "value": "1s"}},
+            ]})
+        );
+    }
 
     #[test]
     fn the_path_wins_over_the_body() {
