@@ -91,6 +91,8 @@ async fn main() -> Result<(), BoxError> {
                 if let Some(m) = metadata {
                     verb = m.verb;
                 }
+                // `poll()` does not wait (only `until_done()` backs off): the caller does.
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }
             PollingResult::Completed(result) => created = Some(result?),
             PollingResult::PollingError(e) => return Err(e.into()),
