@@ -162,7 +162,7 @@ async fn every_annotated_rpc_and_mixin_route_over_rest() {
         .await
         .ok();
     let _: ChannelOperationResponse = response_of(&op);
-    emu.connect_input(&input_name("in")).unwrap();
+    emu.connect_input(input_name("in")).unwrap();
     let preview = rest
         .post(&v1(&format!("{}:preview", input_name("in"))), &json!({}))
         .await
@@ -753,4 +753,137 @@ async fn a_delayed_operation_polled_over_rest() {
     rest.get(&v1(&input_name("other")))
         .await
         .error(404, "NOT_FOUND");
+}
+
+/// One REST request to the in-process service (no socket): its status and JSON body.
+async fn call_in_process(
+    emu: &Emulator,
+    method: &str,
+    target: &str,
+    body: Vec<u8>,
+) -> (u16, Value) {
+    let request = http::Request::builder()
+        .method(method)
+        .uri(format!("http://emulator{target}"))
+        .header("content-type", "application/json")
+        .body(tonic::body::Body::new(crate::emulator_support::Bytes(
+            Some(body.into()),
+        )))
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(emu.service(), request)
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let mut body = response.into_body();
+    let mut bytes = Vec::new();
+    while let Some(frame) =
+        std::future::poll_fn(|cx| http_body::Body::poll_frame(std::pin::Pin::new(&mut body), cx))
+            .await
+    {
+        if let Ok(data) = frame.unwrap().into_data() {
+            bytes.extend_from_slice(&data);
+        }
+    }
+    let json = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+        panic!(
+            "{status}: not JSON ({e}): {:?}",
+            String::from_utf8_lossy(&bytes)
+        )
+    });
+    (status, json)
+}
+
+#[tokio::test]
+async fn rest_in_process_too() {
+    let emu = Emulator::builder().build();
+    let (status, json) = call_in_process(&emu, "GET", &v1(LOC), Vec::new()).await;
+    assert_eq!((status, &json["locationId"]), (200, &json!("us-central1")));
+    assert_eq!(
+        emu.requests(Method::GetLocation)[0].transport,
+        Transport::Rest
+    );
+}
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn segment() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("projects".to_owned()),
+            Just("p".to_owned()),
+            Just("locations".to_owned()),
+            Just("us-central1".to_owned()),
+            Just("channels".to_owned()),
+            Just("inputs".to_owned()),
+            Just("events".to_owned()),
+            Just("operations".to_owned()),
+            Just("c:start".to_owned()),
+            Just("c:cancel".to_owned()),
+            Just("%FF".to_owned()),
+            Just("a%2Fb".to_owned()),
+            Just(String::new()),
+            "[a-zA-Z0-9:%._~-]{0,12}",
+        ]
+    }
+
+    fn query() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just("pageSize=-1".to_owned()),
+                Just("pageSize=99999999999".to_owned()),
+                Just("$alt=json;enum-encoding=int".to_owned()),
+                Just("updateMask=a_b,,c".to_owned()),
+                Just("requestId=x".to_owned()),
+                Just("force=maybe".to_owned()),
+                Just("channel.name=x".to_owned()),
+                Just("%24alt=%FF".to_owned()),
+                "[a-zA-Z.$%=_-]{0,16}",
+            ],
+            0..4,
+        )
+        .prop_map(|parts| parts.join("&"))
+    }
+
+    fn body() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            Just(Vec::new()),
+            Just(b"{}".to_vec()),
+            Just(br#"{"name": 5, "labels": {"a": null}}"#.to_vec()),
+            Just(br#"{"type": "RTMP_PUSH", "tier": 9999}"#.to_vec()),
+            Just(
+                br#"{"output": {"uri": "gs://my-bucket/x"}, "updateTime": "not a time"}"#.to_vec()
+            ),
+            proptest::collection::vec(any::<u8>(), 0..64),
+            "\\{[\"a-zA-Z0-9:,{}\\[\\] ]{0,40}\\}".prop_map(String::into_bytes),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Whatever the method, path, query and body: an answer, JSON, and for an error an
+        /// AIP-193 body whose code and status agree with the status line.
+        #[test]
+        fn any_request_gets_a_consistent_json_answer(
+            method in prop_oneof![Just("GET"), Just("POST"), Just("PATCH"), Just("DELETE"), Just("PUT")],
+            segments in proptest::collection::vec(segment(), 0..8),
+            query in query(),
+            body in body(),
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let emu = Emulator::builder().build();
+            let target = format!("/v1/{}?{query}", segments.join("/"));
+            let (status, json) = runtime.block_on(call_in_process(&emu, method, &target, body));
+            if status != 200 {
+                let error = &json["error"];
+                prop_assert_eq!(error["code"].as_u64(), Some(u64::from(status)), "{}", json);
+                let name = error["status"].as_str().unwrap_or_default();
+                if status != 405 {
+                    prop_assert_eq!(http_of(name), status, "{}", json);
+                }
+                prop_assert!(status != 500, "{} {}: {}", method, target, json);
+            }
+        }
+    }
 }

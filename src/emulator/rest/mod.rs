@@ -31,8 +31,10 @@ use routes::Lookup;
 /// must pass too.
 const MAX_BODY: usize = MAX_MESSAGE;
 
-/// A JSON response.
-fn json_response(status: http::StatusCode, body: Vec<u8>) -> http::Response<Body> {
+/// A JSON response (ending in a newline, as Google's do, so that answers printed one after
+/// the other stay one per line).
+fn json_response(status: http::StatusCode, mut body: Vec<u8>) -> http::Response<Body> {
+    body.push(b'\n');
     let mut response = http::Response::new(Body::new(Once::new(Bytes::from(body))));
     *response.status_mut() = status;
     response.headers_mut().insert(
