@@ -3,7 +3,8 @@
 //! GetChannel with 1, 16 and 64 concurrent callers, and create-and-wait (CreateChannel, then
 //! its operation polled to done) with 1 and 16 callers. For each: calls per second, median
 //! and p99 latency, and the CPU time per call of this (client) process and of the emulator
-//! process (`/proc/PID/stat` utime + stime before and after each window).
+//! process (the run time of their threads, `/proc/PID/task/*/schedstat`, before and after each
+//! window).
 //!
 //! The variants alternate window by window (the order rotates every round), so a burst of
 //! load from elsewhere hits both alike. Both clients poll operations the same way (every
@@ -76,18 +77,20 @@ impl Drop for Emulator {
     }
 }
 
-/// User + system CPU time of a process so far, in seconds (`/proc/PID/stat`, every thread).
+/// The CPU time of a process so far, in seconds: the sum over its threads of the time they
+/// ran (`/proc/PID/task/*/schedstat`, nanoseconds; `/proc/PID/stat` counts 10 ms ticks,
+/// too coarse for a window of a few hundred calls). The processes' threads live as long as
+/// they do (tokio workers), so no time is lost with an exited thread.
 fn cpu_seconds(pid: &str) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // The fields after the command name (in parentheses, may hold spaces); utime and stime
-    // are fields 14 and 15 of the line, 12 and 13 after the name; USER_HZ is 100.
-    let fields: Vec<u64> = stat
-        .rsplit_once(')')
-        .map_or("", |(_, rest)| rest)
-        .split_whitespace()
-        .map(|f| f.parse().unwrap_or(0))
-        .collect();
-    (fields.get(11).unwrap_or(&0) + fields.get(12).unwrap_or(&0)) as f64 / 100.0
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0.0;
+    };
+    let nanos: u64 = tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    nanos as f64 / 1e9
 }
 
 #[derive(Clone)]
