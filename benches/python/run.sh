@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Google's official Python client beside our `Client`, against one standalone emulator
-# process (issue 6, item 7; BENCHMARKS.md). Not run by CI: it needs PyPI.
+# process (issue 6, item 7; BENCHMARKS.md). Not run by CI (benches/compat/run.sh, which CI
+# runs, uses the same virtualenv for the REST workflow).
 #
 #   benches/python/run.sh              # GetChannel: Python and Rust in alternation, ratios
 #   benches/python/run.sh workflow     # scripts/python-workflow.py in the same virtualenv
