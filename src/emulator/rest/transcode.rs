@@ -245,7 +245,10 @@ pub(crate) fn response_json(
         .serialize_with_options(&mut out, options)
         .map_err(|e| Status::internal(format!("the emulator's answer has no JSON form: {e}")))?;
     let out = out.into_inner();
-    if !out.windows(EMPTY_TYPE.len()).any(|w| w == EMPTY_TYPE.as_bytes()) {
+    if !out
+        .windows(EMPTY_TYPE.len())
+        .any(|w| w == EMPTY_TYPE.as_bytes())
+    {
         return Ok(out);
     }
     let mut json: Value = serde_json::from_slice(&out)
