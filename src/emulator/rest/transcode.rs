@@ -240,11 +240,36 @@ pub(crate) fn response_json(
 ) -> Result<Vec<u8>, Status> {
     let message = DynamicMessage::decode(output.clone(), bytes)
         .map_err(|e| Status::internal(format!("the emulator's answer does not decode: {e}")))?;
-    let mut out = serde_json::Serializer::new(Vec::new());
-    message
-        .serialize_with_options(&mut out, options)
+    let mut json = message
+        .serialize_with_options(serde_json::value::Serializer, options)
         .map_err(|e| Status::internal(format!("the emulator's answer has no JSON form: {e}")))?;
-    Ok(out.into_inner())
+    unwrap_empty_in_any(&mut json);
+    serde_json::to_vec(&json)
+        .map_err(|e| Status::internal(format!("the emulator's answer has no JSON form: {e}")))
+}
+
+/// `{"@type": ".../google.protobuf.Empty", "value": {}}` becomes `{"@type": "..."}`, as the
+/// protobuf runtimes (and Google's services) write an `Any` holding `Empty`: `Empty` has no
+/// special JSON form, so its (no) fields sit beside `@type`. prost-reflect treats it as a
+/// well-known type and nests it under `value`, which Python's `json_format` rejects.
+fn unwrap_empty_in_any(json: &mut Value) {
+    match json {
+        Value::Object(object) => {
+            let empty_any = object
+                .get("@type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.ends_with("/google.protobuf.Empty"))
+                && object
+                    .get("value")
+                    .is_some_and(|v| v.as_object().is_some_and(Map::is_empty));
+            if empty_any {
+                object.remove("value");
+            }
+            object.values_mut().for_each(unwrap_empty_in_any);
+        }
+        Value::Array(items) => items.iter_mut().for_each(unwrap_empty_in_any),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -404,6 +429,26 @@ mod tests {
                 ["input_attachments", "output.uri"]
             );
         }
+    }
+
+    #[test]
+    fn an_any_of_empty_has_no_value_field() {
+        let mut json = json!({
+            "name": "op",
+            "response": {"@type": "type.googleapis.com/google.protobuf.Empty", "value": {}},
+            "list": [{"@type": "type.googleapis.com/google.protobuf.Empty", "value": {}}],
+            "other": {"@type": "type.googleapis.com/google.protobuf.Duration", "value": "1s"},
+        });
+        unwrap_empty_in_any(&mut json);
+        assert_eq!(
+            json,
+            json!({
+                "name": "op",
+                "response": {"@type": "type.googleapis.com/google.protobuf.Empty"},
+                "list": [{"@type": "type.googleapis.com/google.protobuf.Empty"}],
+                "other": {"@type": "type.googleapis.com/google.protobuf.Duration", "value": "1s"},
+            })
+        );
     }
 
     #[test]
