@@ -240,36 +240,35 @@ pub(crate) fn response_json(
 ) -> Result<Vec<u8>, Status> {
     let message = DynamicMessage::decode(output.clone(), bytes)
         .map_err(|e| Status::internal(format!("the emulator's answer does not decode: {e}")))?;
-    let mut json = message
-        .serialize_with_options(serde_json::value::Serializer, options)
+    let mut out = serde_json::Serializer::new(Vec::new());
+    message
+        .serialize_with_options(&mut out, options)
         .map_err(|e| Status::internal(format!("the emulator's answer has no JSON form: {e}")))?;
-    unwrap_empty_in_any(&mut json);
-    serde_json::to_vec(&json)
-        .map_err(|e| Status::internal(format!("the emulator's answer has no JSON form: {e}")))
+    Ok(unwrap_empty_in_any(out.into_inner()))
 }
 
-/// `{"@type": ".../google.protobuf.Empty", "value": {}}` becomes `{"@type": "..."}`, as the
+/// `{"@type":".../google.protobuf.Empty","value":{}}` becomes `{"@type":"..."}`, as the
 /// protobuf runtimes (and Google's services) write an `Any` holding `Empty`: `Empty` has no
 /// special JSON form, so its (no) fields sit beside `@type`. prost-reflect treats it as a
-/// well-known type and nests it under `value`, which Python's `json_format` rejects.
-fn unwrap_empty_in_any(json: &mut Value) {
-    match json {
-        Value::Object(object) => {
-            let empty_any = object
-                .get("@type")
-                .and_then(Value::as_str)
-                .is_some_and(|t| t.ends_with("/google.protobuf.Empty"))
-                && object
-                    .get("value")
-                    .is_some_and(|v| v.as_object().is_some_and(Map::is_empty));
-            if empty_any {
-                object.remove("value");
-            }
-            object.values_mut().for_each(unwrap_empty_in_any);
-        }
-        Value::Array(items) => items.iter_mut().for_each(unwrap_empty_in_any),
-        _ => {}
+/// well-known type and nests it under `value`, which Python's `json_format` rejects. A text
+/// replacement on the compact JSON keeps the fields in their proto order (a
+/// `serde_json::Value` would sort them); the pattern cannot occur inside a JSON string, where
+/// its quotes would be escaped.
+fn unwrap_empty_in_any(json: Vec<u8>) -> Vec<u8> {
+    const NESTED: &[u8] = br#""@type":"type.googleapis.com/google.protobuf.Empty","value":{}"#;
+    const PLAIN: &[u8] = br#""@type":"type.googleapis.com/google.protobuf.Empty""#;
+    if !json.windows(NESTED.len()).any(|w| w == NESTED) {
+        return json;
     }
+    let mut out = Vec::with_capacity(json.len());
+    let mut rest = json.as_slice();
+    while let Some(at) = rest.windows(NESTED.len()).position(|w| w == NESTED) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(PLAIN);
+        rest = &rest[at + NESTED.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
 }
 
 #[cfg(test)]
@@ -433,22 +432,28 @@ mod tests {
 
     #[test]
     fn an_any_of_empty_has_no_value_field() {
-        let mut json = json!({
-            "name": "op",
-            "response": {"@type": "type.googleapis.com/google.protobuf.Empty", "value": {}},
-            "list": [{"@type": "type.googleapis.com/google.protobuf.Empty", "value": {}}],
-            "other": {"@type": "type.googleapis.com/google.protobuf.Duration", "value": "1s"},
-        });
-        unwrap_empty_in_any(&mut json);
+        let op = crate::longrunning::Operation {
+            name: "op".into(),
+            done: true,
+            result: Some(crate::longrunning::operation::Result::Response(
+                prost_types::Any::from_msg(&()).unwrap(),
+            )),
+            ..Default::default()
+        };
+        let output = crate::reflect::descriptor::<crate::longrunning::Operation>().unwrap();
+        let json = response_json(
+            &output,
+            &prost::Message::encode_to_vec(&op),
+            &serialize_options(false),
+        )
+        .unwrap();
         assert_eq!(
-            json,
-            json!({
-                "name": "op",
-                "response": {"@type": "type.googleapis.com/google.protobuf.Empty"},
-                "list": [{"@type": "type.googleapis.com/google.protobuf.Empty"}],
-                "other": {"@type": "type.googleapis.com/google.protobuf.Duration", "value": "1s"},
-            })
+            String::from_utf8(json).unwrap(),
+            r#"{"name":"op","done":true,"response":{"@type":"type.googleapis.com/google.protobuf.Empty"}}"#
         );
+        let quoted =
+            br#"{"a":"\"@type\":\"type.googleapis.com/google.protobuf.Empty\",\"value\":{}"}"#;
+        assert_eq!(unwrap_empty_in_any(quoted.to_vec()), quoted.to_vec());
     }
 
     #[test]
