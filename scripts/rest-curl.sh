@@ -8,17 +8,10 @@ cd "$(dirname "$0")/.."
 # All features: the same build as `cargo test --all-features`, so CI builds nothing new.
 cargo build --locked --quiet --all-features --bin livestream
 bin=target/debug/livestream
-log=$(mktemp)
 examples=$(mktemp)
-"$bin" emulator --port 0 >"$log" &
-emulator_pid=$!
-trap 'kill "$emulator_pid" 2>/dev/null || true; rm -f "$log" "$examples"' EXIT
-for _ in $(seq 100); do
-  grep -q '^export LIVESTREAM_EMULATOR_HOST=' "$log" && break
-  sleep 0.1
-done
-eval "$(grep '^export LIVESTREAM_EMULATOR_HOST=' "$log")"
-echo "emulator at $LIVESTREAM_EMULATOR_HOST"
+cleanup_files=$examples
+. scripts/start-emulator.sh
+start_emulator "$bin"
 
 # The block, without its fence lines.
 sed -n '/<!-- rest-curl:begin -->/,/<!-- rest-curl:end -->/p' EMULATOR.md \

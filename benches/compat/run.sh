@@ -51,26 +51,8 @@ if [[ $job != python ]]; then
     step "the build of Google's Rust crate and the workflow ($google/target)" $((SECONDS - start))
 fi
 
-out=$(mktemp -d)
-emulator_pid=
-stop_emulator() {
-    if [[ -n $emulator_pid ]]; then
-        kill "$emulator_pid" 2>/dev/null || true
-        wait "$emulator_pid" 2>/dev/null || true
-    fi
-    rm -rf "$out"
-}
-trap stop_emulator EXIT
-target/debug/livestream emulator --port 0 --lro-delay 500ms >"$out/emulator.log" &
-emulator_pid=$!
-for _ in $(seq 100); do
-    grep -q '^export LIVESTREAM_EMULATOR_HOST=' "$out/emulator.log" && break
-    sleep 0.1
-done
-host=$(sed -n 's/^export LIVESTREAM_EMULATOR_HOST=//p' "$out/emulator.log")
-[[ -n $host ]] || { cat "$out/emulator.log"; echo "the emulator did not start" >&2; exit 1; }
-export LIVESTREAM_EMULATOR_HOST=$host
-echo "compat: emulator pid $emulator_pid on $host (REST and gRPC)" >&2
+. scripts/start-emulator.sh
+start_emulator target/debug/livestream --lro-delay 500ms
 
 if [[ $job != rust ]]; then
     start=$SECONDS

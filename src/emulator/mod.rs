@@ -49,6 +49,10 @@
 //! Or without a socket: [`Emulator::service`] is a tower service ([`EmulatorService`]) that
 //! the generated clients accept directly (`LivestreamServiceClient::new(emu.service())`).
 //!
+//! With the `rest` feature the same port (and the same in-process service) also serves the
+//! API's REST mapping, HTTP/1.1 + JSON, transcoded into the same service, for Google's REST
+//! clients (EMULATOR.md, "REST").
+//!
 //! The controls ([`Emulator`] methods, and the admin gRPC service [`admin`] on the same
 //! port) drive the clock, LRO completion, the simulated encoder, failure hooks, fault
 //! injection, call counts and recorded request metadata.

@@ -95,6 +95,10 @@ static CHECKS: LazyLock<HashMap<&'static str, Check>> = LazyLock::new(|| {
 /// answers (`INVALID_ARGUMENT` for a body the caller got wrong), never `INTERNAL`
 /// (EMULATOR.md, "Malformed requests").
 ///
+/// With the `rest` feature it also serves the API's REST mapping: a request that is not gRPC
+/// (no `application/grpc…` content-type, not a gRPC method's path) is transcoded into a gRPC
+/// call of this same service and answered as JSON (EMULATOR.md, "REST").
+///
 /// [`Client::from_service`]: crate::Client::from_service
 #[derive(Clone, Debug)]
 pub struct EmulatorService {

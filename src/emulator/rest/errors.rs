@@ -101,6 +101,21 @@ pub(crate) fn body_with(
     })
 }
 
+/// The bytes of an AIP-193 body with its keys in the documented order (`code`, `message`,
+/// `status`, `details`), as Google's front ends write them (a `serde_json::Map` sorts them).
+pub(crate) fn to_bytes(body: &Value) -> Vec<u8> {
+    let error = &body["error"];
+    let field = |key: &str| serde_json::to_string(&error[key]).unwrap_or_else(|_| "null".into());
+    format!(
+        r#"{{"error":{{"code":{},"message":{},"status":{},"details":{}}}}}"#,
+        field("code"),
+        field("message"),
+        field("status"),
+        field("details")
+    )
+    .into_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +175,14 @@ mod tests {
             "@type": "type.googleapis.com/google.rpc.BadRequest",
             "fieldViolations": [{"field": "channel_id", "description": "too long"}],
         })));
+        let ordered = String::from_utf8(to_bytes(&body)).unwrap();
+        assert!(
+            ordered.starts_with(
+                r#"{"error":{"code":400,"message":"bad","status":"INVALID_ARGUMENT","details":[{"#
+            ),
+            "{ordered}"
+        );
+        assert_eq!(serde_json::from_str::<Value>(&ordered).unwrap(), body);
         let plain = Status::not_found("gone");
         assert_eq!(
             super::body(&plain, &SerializeOptions::new()).1,

@@ -20,7 +20,6 @@ use std::pin::Pin;
 
 use bytes::{Bytes, BytesMut};
 use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
-use serde_json::Value;
 use tonic::body::Body;
 use tonic::{Code, Status};
 
@@ -47,11 +46,7 @@ fn json_response(status: http::StatusCode, mut body: Vec<u8>) -> http::Response<
 /// An AIP-193 error response for a status, under the HTTP status its code maps to.
 fn error_response(status: &Status, enum_numbers: bool) -> http::Response<Body> {
     let (http, body) = errors::body(status, &transcode::serialize_options(enum_numbers));
-    json_response(http, to_vec(&body))
-}
-
-fn to_vec(value: &Value) -> Vec<u8> {
-    serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec())
+    json_response(http, errors::to_bytes(&body))
 }
 
 fn invalid(message: impl Into<String>, enum_numbers: bool) -> http::Response<Body> {
@@ -133,7 +128,7 @@ where
             );
             let http = http::StatusCode::METHOD_NOT_ALLOWED;
             let body = errors::body_with(http, &status, &transcode::serialize_options(numbers));
-            let mut response = json_response(http, to_vec(&body));
+            let mut response = json_response(http, errors::to_bytes(&body));
             if let Ok(allow) = HeaderValue::from_str(&allow) {
                 response.headers_mut().insert(ALLOW, allow);
             }

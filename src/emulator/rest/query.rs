@@ -4,9 +4,10 @@
 //! nested fields, a repeated key per item of a repeated field, lowerCamel or snake_case names,
 //! `updateMask` as comma-separated paths, Durations as `"3.5s"`, Timestamps in RFC 3339).
 //!
-//! A parameter with an empty value (`channelId=`) is unset, as is a field's default value
-//! (`pageSize=0`, `force=false`): proto3 does not tell them apart, and Google's Rust crate
-//! sends every field so.
+//! A parameter with an empty value (`channelId=`) is unset (even one this API does not
+//! know: a client built from newer protos sends its new fields so), as is a field's default
+//! value (`pageSize=0`, `force=false`): proto3 does not tell them apart, and Google's Rust
+//! crate sends every field so.
 
 use percent_encoding::percent_decode;
 use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor};
@@ -104,6 +105,11 @@ pub(crate) fn bind(
 ) -> Result<Map<String, Value>, String> {
     let mut out = Map::new();
     for (key, value) in fields {
+        if value.is_empty() {
+            // Unset, whatever the name: a client built from newer protos sends its new
+            // fields so, and an empty value sets nothing.
+            continue;
+        }
         if bound.whole_body {
             return Err(format!(
                 "cannot bind query parameter {key:?}: this method takes the whole request in its body"
@@ -152,9 +158,6 @@ pub(crate) fn bind(
         let Some(leaf) = descriptors.last() else {
             continue;
         };
-        if value.is_empty() {
-            continue; // unset
-        }
         let json = scalar(leaf, value)
             .map_err(|why| format!("invalid value {value:?} for query parameter {key:?}: {why}"))?;
         let mut object = &mut out;
@@ -410,7 +413,7 @@ mod tests {
         let create = v1("CreateChannelRequest");
         // Empty values leave the field out; `0` and `false` stay (and decode to the default).
         assert_eq!(
-            bound_json(&create, "channelId=&requestId=").unwrap(),
+            bound_json(&create, "channelId=&requestId=&fieldFromNewerProtos=").unwrap(),
             json!({})
         );
         let delete = v1("DeleteChannelRequest");

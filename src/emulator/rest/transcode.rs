@@ -244,39 +244,31 @@ pub(crate) fn response_json(
     message
         .serialize_with_options(&mut out, options)
         .map_err(|e| Status::internal(format!("the emulator's answer has no JSON form: {e}")))?;
-    let out = out.into_inner();
-    if !out
-        .windows(EMPTY_TYPE.len())
-        .any(|w| w == EMPTY_TYPE.as_bytes())
-    {
-        return Ok(out);
-    }
-    let mut json: Value = serde_json::from_slice(&out)
-        .map_err(|e| Status::internal(format!("the emulator's answer has no JSON form: {e}")))?;
-    drop_empty_any_values(&mut json);
-    serde_json::to_vec(&json)
-        .map_err(|e| Status::internal(format!("the emulator's answer has no JSON form: {e}")))
+    Ok(unwrap_empty_in_any(out.into_inner()))
 }
 
-/// The type URL of `google.protobuf.Empty`, as the emulator packs it into operations.
-const EMPTY_TYPE: &str = "type.googleapis.com/google.protobuf.Empty";
-
-/// Writes each `Any` holding a `google.protobuf.Empty` as `{"@type": ".../google.protobuf.Empty"}`,
-/// as the real service and the official JSON libraries do. prost-reflect counts `Empty` among
-/// the types with a special JSON mapping and adds `"value": {}`, which Google's clients reject
-/// (Python's `json_format`: "Message type google.protobuf.Empty has no field named value";
-/// Google's Rust crate expects the same form).
-fn drop_empty_any_values(json: &mut Value) {
-    match json {
-        Value::Object(map) => {
-            if map.get("@type").and_then(Value::as_str) == Some(EMPTY_TYPE) {
-                map.remove("value");
-            }
-            map.values_mut().for_each(drop_empty_any_values);
-        }
-        Value::Array(items) => items.iter_mut().for_each(drop_empty_any_values),
-        _ => {}
+/// `{"@type":".../google.protobuf.Empty","value":{}}` becomes `{"@type":"..."}`, as the
+/// protobuf runtimes (and Google's services) write an `Any` holding `Empty`: `Empty` has no
+/// special JSON form, so its (no) fields sit beside `@type`. prost-reflect treats it as a
+/// well-known type and nests it under `value`, which Python's `json_format` rejects. A text
+/// replacement on the compact JSON keeps the fields in their proto order (a
+/// `serde_json::Value` would sort them); the pattern cannot occur inside a JSON string, where
+/// its quotes would be escaped.
+fn unwrap_empty_in_any(json: Vec<u8>) -> Vec<u8> {
+    const NESTED: &[u8] = br#""@type":"type.googleapis.com/google.protobuf.Empty","value":{}"#;
+    const PLAIN: &[u8] = br#""@type":"type.googleapis.com/google.protobuf.Empty""#;
+    if !json.windows(NESTED.len()).any(|w| w == NESTED) {
+        return json;
     }
+    let mut out = Vec::with_capacity(json.len());
+    let mut rest = json.as_slice();
+    while let Some(at) = rest.windows(NESTED.len()).position(|w| w == NESTED) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(PLAIN);
+        rest = &rest[at + NESTED.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
 }
 
 #[cfg(test)]
@@ -304,22 +296,6 @@ mod tests {
     }
 
     const CH: &str = "projects/p/locations/us-central1/channels/c";
-
-    #[test]
-    fn an_any_holding_empty_has_no_value() {
-        let mut json = json!({"operations": [
-            {"done": true, "response": {"@type": EMPTY_TYPE, "value": {}}},
-            {"done": true, "response": {"@type": "type.googleapis.com/google.protobuf.Duration", "value": "1s"}},
-        ]});
-        drop_empty_any_values(&mut json);
-        assert_eq!(
-            json,
-            json!({"operations": [
-                {"done": true, "response": {"@type": EMPTY_TYPE}},
-                {"done": true, "response": {"@type": "type.googleapis.com/google.protobuf.Duration", "value": "1s"}},
-            ]})
-        );
-    }
 
     #[test]
     fn the_path_wins_over_the_body() {
@@ -452,6 +428,32 @@ mod tests {
                 ["input_attachments", "output.uri"]
             );
         }
+    }
+
+    #[test]
+    fn an_any_of_empty_has_no_value_field() {
+        let op = crate::longrunning::Operation {
+            name: "op".into(),
+            done: true,
+            result: Some(crate::longrunning::operation::Result::Response(
+                prost_types::Any::from_msg(&()).unwrap(),
+            )),
+            ..Default::default()
+        };
+        let output = crate::reflect::descriptor::<crate::longrunning::Operation>().unwrap();
+        let json = response_json(
+            &output,
+            &prost::Message::encode_to_vec(&op),
+            &serialize_options(false),
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(json).unwrap(),
+            r#"{"name":"op","done":true,"response":{"@type":"type.googleapis.com/google.protobuf.Empty"}}"#
+        );
+        let quoted =
+            br#"{"a":"\"@type\":\"type.googleapis.com/google.protobuf.Empty\",\"value\":{}"}"#;
+        assert_eq!(unwrap_empty_in_any(quoted.to_vec()), quoted.to_vec());
     }
 
     #[test]
