@@ -41,6 +41,11 @@ const ENTRY_FILES: &[&str] = &[
     "livestream/emulator/v1/state.proto",
 ];
 
+/// Files only the embedded descriptor set needs, with no generated Rust: the `google.rpc`
+/// error details, so that the proto3 JSON of an error's details (`google.protobuf.Any`, which
+/// needs its type's descriptor) works in the emulator's REST layer.
+const DESCRIPTOR_ONLY_FILES: &[&str] = &["google/rpc/error_details.proto"];
+
 fn main() -> Result<(), BoxError> {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
@@ -79,7 +84,8 @@ fn main() -> Result<(), BoxError> {
     let patterns = model::name_patterns(&pool);
     let rpcs = model::rpcs(&pool, &fds, &patterns)?;
 
-    protos::descriptor_set(&proto_root, ENTRY_FILES, &out_dir)?;
+    let runtime_files = [ENTRY_FILES, DESCRIPTOR_ONLY_FILES].concat();
+    protos::descriptor_set(&proto_root, &runtime_files, &out_dir)?;
     let artifacts = [
         ("api_table.rs", api_table::generate(&rpcs)?),
         ("resource_names.rs", names::generate(&patterns)?),

@@ -9,16 +9,8 @@ cd "$(dirname "$0")/.."
 # All features: the same build as `cargo test --all-features`, so CI builds nothing new.
 cargo build --locked --quiet --all-features --bin livestream --example emulator_control
 bin=target/debug/livestream
-log=$(mktemp)
-"$bin" emulator --port 0 >"$log" &
-emulator_pid=$!
-trap 'kill "$emulator_pid" 2>/dev/null || true; rm -f "$log"' EXIT
-for _ in $(seq 100); do
-  grep -q '^export LIVESTREAM_EMULATOR_HOST=' "$log" && break
-  sleep 0.1
-done
-eval "$(grep '^export LIVESTREAM_EMULATOR_HOST=' "$log")"
-echo "emulator at $LIVESTREAM_EMULATOR_HOST"
+. scripts/start-emulator.sh
+start_emulator "$bin"
 export LIVESTREAM_PROJECT=my-project LIVESTREAM_LOCATION=us-central1
 
 # --- the shell: what EMULATOR.md shows ---

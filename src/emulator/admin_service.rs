@@ -248,6 +248,7 @@ impl EmulatorAdmin for AdminService {
                     .map(|(key, value)| pb::Header { key, value })
                     .collect(),
                 request_id: r.request_id.clone().unwrap_or_default(),
+                transport: r.transport.as_str().to_owned(),
                 method: r.method,
             })
             .collect();

@@ -110,15 +110,17 @@ impl EmulatorBuilder {
         let incoming =
             tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(
-            tonic::transport::Server::builder().serve_with_incoming_shutdown(
-                emulator.service(),
-                incoming,
-                async {
-                    let _ = stopped.await;
-                },
-            ),
-        );
+        let server = tonic::transport::Server::builder();
+        // HTTP/1.1 too, for the REST mapping (dispatched on the content-type).
+        #[cfg(feature = "rest")]
+        let server = server.accept_http1(true);
+        let server = tokio::spawn(server.serve_with_incoming_shutdown(
+            emulator.service(),
+            incoming,
+            async {
+                let _ = stopped.await;
+            },
+        ));
         let endpoint = format!("http://{address}");
         let channel = tonic::transport::Endpoint::from_shared(endpoint.clone())?.connect_lazy();
         let (stop_housekeeping, housekeeping_stopped) = tokio::sync::oneshot::channel::<()>();

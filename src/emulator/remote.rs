@@ -12,7 +12,7 @@ use tonic::{Code, Status};
 
 use super::admin::emulator_admin_client::EmulatorAdminClient;
 use super::admin::{self as pb, set_lro_timing_request::Timing};
-use super::{ControlError, FaultScript, LroTiming, RecordedRequest, StreamProperties};
+use super::{ControlError, FaultScript, LroTiming, RecordedRequest, StreamProperties, Transport};
 use crate::methods::Method;
 use crate::wire::EMULATOR_HOST_ENV;
 
@@ -421,5 +421,6 @@ fn recorded(request: pb::RecordedRequest) -> RecordedRequest {
         method: request.method,
         metadata,
         request_id: (!request.request_id.is_empty()).then_some(request.request_id),
+        transport: Transport::from_name(&request.transport),
     }
 }

@@ -440,7 +440,9 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), emulator::ServeError> {
     let data_dir = args.data_dir.clone();
     emulator::serve(builder, shutdown_signal(), |running| {
         let address = running.address();
-        say!("Live Stream API emulator listening on {address} (plaintext gRPC)");
+        say!(
+            "Live Stream API emulator listening on {address} (plaintext gRPC, and REST at http://{address}/v1/)"
+        );
         match &data_dir {
             Some(dir) if args.fsync => say!(
                 "State is kept in {} (every change journaled and synced before it is acknowledged)",

@@ -101,8 +101,9 @@ enum Command {
         #[command(subcommand)]
         command: locations::Command,
     },
-    /// Run the local Live Stream API emulator (plaintext gRPC, no credentials), or control
-    /// a running one (`livestream emulator reset`, `... complete-operation --all`, ...).
+    /// Run the local Live Stream API emulator (plaintext gRPC and REST on one port, no
+    /// credentials), or control a running one (`livestream emulator reset`, `...
+    /// complete-operation --all`, ...).
     Emulator(emulator::EmulatorArgs),
 }
 
