@@ -82,6 +82,7 @@ static CHECKS: LazyLock<HashMap<&'static str, Check>> = LazyLock::new(|| {
         ClearFaults: admin::ClearFaultsRequest,
         GetCallCounts: admin::GetCallCountsRequest,
         ListRecordedRequests: admin::ListRecordedRequestsRequest,
+        ExportState: admin::ExportStateRequest,
     ));
     checks
 });

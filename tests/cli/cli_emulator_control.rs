@@ -114,3 +114,74 @@ async fn a_control_without_an_emulator_says_so() {
     assert_eq!(run.code, 1, "{run:#?}");
     assert!(run.stderr.contains(&addr.to_string()), "{run:#?}");
 }
+
+/// A channel with an RTMP push distribution whose stream key is `STREAM_KEY`.
+const RTMP_CHANNEL_JSON: &str = r#"{
+  "inputAttachments": [{"key": "in", "input": "projects/test-project/locations/us-central1/inputs/exp-in"}],
+  "output": {"uri": "gs://my-bucket/outputs"},
+  "elementaryStreams": [
+    {"key": "es_video", "videoStream": {"h264": {"widthPixels": 1280, "heightPixels": 720, "bitrateBps": 3000000, "frameRate": 30}}},
+    {"key": "es_audio", "audioStream": {"codec": "aac", "channelCount": 2, "bitrateBps": 160000}}
+  ],
+  "muxStreams": [{"key": "mux_ts", "container": "ts", "elementaryStreams": ["es_video", "es_audio"]}],
+  "manifests": [{"key": "manifest_hls", "fileName": "main.m3u8", "type": "HLS", "muxStreams": ["mux_ts"], "maxSegmentCount": 5}],
+  "distributionStreams": [{"key": "dist-stream", "container": "flv", "elementaryStreams": ["es_video", "es_audio"]}],
+  "distributions": [{"key": "youtube", "distributionStream": "dist-stream", "rtmpPush": {"uri": "rtmp://a.rtmp.example.com/live2", "streamKey": "cli-StreamKey-1a2b3c4d"}}]
+}"#;
+const STREAM_KEY: &str = "cli-StreamKey-1a2b3c4d";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_state_prints_the_state_without_stream_keys_and_writes_a_data_dir_snapshot() {
+    let emu = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    ok(&emu, "inputs create exp-in");
+    let config = config_file(&dir, "channel.json", RTMP_CHANNEL_JSON);
+    ok(&emu, format!("channels create exp-ch --config {config}"));
+
+    // JSON on stdout: the proto3 JSON of the snapshot, the stream key redacted.
+    let text = control_ok(&emu, "export-state");
+    assert!(!text.contains(STREAM_KEY), "{text}");
+    let state: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let channel = &state["channels"][0]["channel"];
+    assert_eq!(
+        channel["name"],
+        format!("projects/{PROJECT}/locations/{LOCATION}/channels/exp-ch")
+    );
+    assert_eq!(
+        channel["distributions"][0]["rtmpPush"]["streamKey"],
+        format!("<redacted, {} bytes>", STREAM_KEY.len())
+    );
+    assert_eq!(
+        state["inputs"][0]["name"],
+        format!("projects/{PROJECT}/locations/{LOCATION}/inputs/exp-in")
+    );
+
+    // --binary --out: the state.pb of a data directory, where an emulator starts from.
+    let data_dir = dir.path().join("data");
+    std::fs::create_dir(&data_dir).unwrap();
+    let out = data_dir.join("state.pb");
+    let printed = control_ok(
+        &emu,
+        &format!("export-state --binary --out {}", out.display()),
+    );
+    assert_eq!(printed, "", "nothing on stdout with --out");
+    emu.shutdown().await.unwrap();
+    let restarted = livestream_grpc::emulator::Emulator::builder()
+        .data_dir(&data_dir)
+        .start()
+        .await
+        .unwrap();
+    let described = json(&restarted, "channels describe exp-ch");
+    assert_eq!(described["inputAttachments"][0]["key"], "in");
+    restarted.shutdown().await.unwrap();
+
+    // A file that cannot be written: a clear error, exit 1.
+    let emu = start().await;
+    let bad = control(&emu, "export-state --out /nonexistent-dir/state.json");
+    assert_eq!(bad.code, 1, "{bad:#?}");
+    assert!(
+        bad.stderr.contains("/nonexistent-dir/state.json"),
+        "{bad:#?}"
+    );
+    emu.shutdown().await.unwrap();
+}

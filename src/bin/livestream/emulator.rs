@@ -172,6 +172,21 @@ pub(crate) enum Control {
         #[command(flatten)]
         target: Target,
     },
+    /// Print the emulator's state (resources, operations, remembered request_ids, clock),
+    /// with credentials redacted (RTMP stream keys): proto3 JSON of a
+    /// `livestream.emulator.v1.Snapshot`, or with --binary the snapshot encoded, the
+    /// `state.pb` of a --data-dir (an emulator started on a directory holding only that
+    /// file begins with this state).
+    ExportState {
+        /// Write to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Write the encoded snapshot (`state.pb`) instead of JSON.
+        #[arg(long)]
+        binary: bool,
+        #[command(flatten)]
+        target: Target,
+    },
 }
 
 fn method(name: &str) -> Result<Method, CliError> {
@@ -320,6 +335,28 @@ pub(crate) async fn control(control: Control) -> Result<(), CliError> {
             }
         }
         Control::Reset { target } => remote(&target)?.reset().await?,
+        Control::ExportState {
+            out,
+            binary,
+            target,
+        } => {
+            let state = remote(&target)?.export_state().await?;
+            let bytes = if binary {
+                prost::Message::encode_to_vec(&state)
+            } else {
+                let json = crate::output::to_json(&state)?;
+                let mut text = serde_json::to_string_pretty(&json)
+                    .map_err(|e| CliError::other(format!("cannot write the state as JSON: {e}")))?;
+                text.push('\n');
+                text.into_bytes()
+            };
+            match out {
+                Some(path) => std::fs::write(&path, bytes).map_err(|e| {
+                    CliError::other(format!("cannot write {}: {e}", path.display()))
+                })?,
+                None => crate::output::emit_bytes(&bytes)?,
+            }
+        }
     }
     Ok(())
 }
