@@ -2,25 +2,16 @@
 //! where the code needs what CI lacks (Google credentials, a real project), and says so on
 //! its first line, `# // no_run: why`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("a source directory") {
-        let path = entry.expect("a directory entry").path();
-        if path.is_dir() {
-            sources(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
+use crate::architecture::rust_files;
 
 #[test]
 fn every_no_run_example_says_why() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = vec![root.join("README.md"), root.join("EMULATOR.md")];
-    sources(&root.join("src"), &mut files);
-    sources(&root.join("build"), &mut files);
+    rust_files(&root.join("src"), &mut files);
+    rust_files(&root.join("build"), &mut files);
     let mut found = 0;
     let mut unexplained = Vec::new();
     for file in &files {

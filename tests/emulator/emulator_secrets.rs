@@ -116,26 +116,12 @@ fn with_rtmp_distribution(
     body: livestream_grpc::v1::Channel,
     key: &str,
 ) -> livestream_grpc::v1::Channel {
-    use livestream_grpc::v1::{
-        Distribution, DistributionStream, RtmpPushOutputEndpoint, distribution,
-    };
-    livestream_grpc::v1::Channel {
-        distribution_streams: vec![DistributionStream {
-            key: "dist-stream".into(),
-            container: "flv".into(),
-            elementary_streams: vec!["es_video".into(), "es_audio".into()],
-        }],
-        distributions: vec![Distribution {
-            key: "youtube".into(),
-            distribution_stream: "dist-stream".into(),
-            endpoint: Some(distribution::Endpoint::RtmpPush(RtmpPushOutputEndpoint {
-                uri: "rtmp://a.rtmp.example.com/live2".into(),
-                stream_key: key.into(),
-            })),
-            ..Default::default()
-        }],
-        ..body
-    }
+    use livestream_grpc::v1::{RtmpPushOutputEndpoint, distribution};
+    let rtmp = distribution::Endpoint::RtmpPush(RtmpPushOutputEndpoint {
+        uri: "rtmp://a.rtmp.example.com/live2".into(),
+        stream_key: key.into(),
+    });
+    with_distribution_to(body, "youtube", "flv", rtmp)
 }
 
 #[tokio::test]
