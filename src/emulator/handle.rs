@@ -196,9 +196,11 @@ impl Emulator {
     /// part of it. The admin service's `ExportState` and
     /// [`RemoteEmulator::export_state`](super::RemoteEmulator::export_state) answer the same.
     ///
-    /// Encoded (`prost::Message::encode_to_vec`) and saved as `state.pb` in an otherwise
-    /// empty directory, it is what an emulator started with that `--data-dir`
-    /// ([`EmulatorBuilder::data_dir`](super::EmulatorBuilder::data_dir)) begins with.
+    /// Another emulator starts from it with
+    /// [`EmulatorBuilder::initial_state`](super::EmulatorBuilder::initial_state)
+    /// (`livestream emulator --load-state`). Encoded (`prost::Message::encode_to_vec`) and
+    /// saved as `state.pb` in an otherwise empty directory, it is also what an emulator
+    /// started with that `--data-dir` begins with.
     ///
     /// ```
     /// use livestream_grpc::emulator::Emulator;

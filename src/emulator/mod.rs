@@ -104,6 +104,7 @@ pub use config::{
 pub use faults::{CREDENTIAL_HEADERS, Fault, FaultScript, RecordedRequest, redacted_credential};
 pub use handle::{ControlError, Emulator, Footprint};
 pub use media::StreamProperties;
+pub use persist::STATE_FORMAT_VERSION;
 pub use remote::RemoteEmulator;
 pub use request_checks::EmulatorService;
 pub use running::{RunningEmulator, ServeError, serve};

@@ -25,7 +25,12 @@ use crate::v1::{Channel, distribution};
 
 /// The snapshot file inside the data directory.
 pub(crate) const FILE: &str = "state.pb";
-const VERSION: u32 = 1;
+const VERSION: u32 = STATE_FORMAT_VERSION;
+
+/// The `version` of the state snapshots this emulator writes and reads
+/// ([`Emulator::export_state`](super::Emulator::export_state), a `--data-dir`'s
+/// `state.pb`, [`EmulatorBuilder::initial_state`](super::EmulatorBuilder::initial_state)).
+pub const STATE_FORMAT_VERSION: u32 = 1;
 
 fn interval_to_pb(i: &Interval) -> pb::Interval {
     pb::Interval {

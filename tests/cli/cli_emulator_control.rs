@@ -185,3 +185,100 @@ async fn export_state_prints_the_state_without_stream_keys_and_writes_a_data_dir
     );
     emu.shutdown().await.unwrap();
 }
+
+/// A standalone `livestream emulator --port 0` with `args`, killed when dropped.
+struct Standalone {
+    child: std::process::Child,
+    address: String,
+}
+
+impl Standalone {
+    fn spawn(args: &[&str]) -> Standalone {
+        use std::io::BufRead as _;
+        let mut cmd = bare();
+        cmd.args(["emulator", "--port", "0"]).args(args);
+        let mut child = cmd
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn livestream emulator");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let address = loop {
+            let line = lines.next().expect("a banner line").expect("utf-8");
+            if let Some(address) = line.strip_prefix("export LIVESTREAM_EMULATOR_HOST=") {
+                break address.to_owned();
+            }
+        };
+        Standalone { child, address }
+    }
+
+    /// The CLI against this emulator (`--endpoint`, `--project`, `--location`).
+    fn run(&self, args: &str) -> Run {
+        let mut cmd = bare();
+        cmd.args(["--endpoint", &format!("http://{}", self.address)])
+            .args(["--project", PROJECT, "--location", LOCATION])
+            .args(args.split_whitespace());
+        finish(cmd)
+    }
+}
+
+impl Drop for Standalone {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_emulator_starts_from_an_exported_state() {
+    let emu = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    ok(&emu, "inputs create seeded-in");
+    ok(
+        &emu,
+        "channels create seeded-ch --input seeded-in --output-uri gs://my-bucket/live",
+    );
+    control_ok(&emu, "advance-clock 24h");
+    let json = dir.path().join("state.json");
+    let binary = dir.path().join("state.pb");
+    control_ok(&emu, &format!("export-state --out {}", json.display()));
+    control_ok(
+        &emu,
+        &format!("export-state --binary --out {}", binary.display()),
+    );
+    let exported_now = control_ok(&emu, "now");
+    emu.shutdown().await.unwrap();
+
+    for file in [&json, &binary] {
+        let seeded = Standalone::spawn(&["--load-state", &file.display().to_string()]);
+        let described = seeded.run("channels describe seeded-ch --format json");
+        assert_eq!(described.code, 0, "{file:?}: {described:#?}");
+        assert!(described.stdout.contains("seeded-in"), "{described:#?}");
+        // The clock carries on from the export (a day ahead of the machine's).
+        let mut now = bare();
+        now.args(["emulator", "now", "--emulator-host", &seeded.address]);
+        let now = finish(now);
+        assert!(now.stdout.trim() >= exported_now.trim(), "{now:#?}");
+        // It serves new changes on top.
+        let created = seeded.run("inputs create second-in");
+        assert_eq!(created.code, 0, "{created:#?}");
+    }
+
+    // A file that is not a state: a usage error naming it, and no emulator.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"channels": 7}"#).unwrap();
+    let mut cmd = bare();
+    cmd.args(["emulator", "--port", "0", "--load-state"])
+        .arg(&bad);
+    let run = finish(cmd);
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("bad.json"), "{run:#?}");
+    let wrong_version = dir.path().join("v99.json");
+    std::fs::write(&wrong_version, r#"{"version": 99}"#).unwrap();
+    let mut cmd = bare();
+    cmd.args(["emulator", "--port", "0", "--load-state"])
+        .arg(&wrong_version);
+    let run = finish(cmd);
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("format version 99"), "{run:#?}");
+}
