@@ -267,21 +267,24 @@ async fn an_emulator_starts_from_an_exported_state() {
         assert_eq!(created.code, 0, "{created:#?}");
     }
 
-    // A file that is not a state: a usage error naming it, and no emulator.
-    let bad = dir.path().join("bad.json");
-    std::fs::write(&bad, r#"{"channels": 7}"#).unwrap();
-    let mut cmd = bare();
-    cmd.args(["emulator", "--port", "0", "--load-state"])
-        .arg(&bad);
-    let run = finish(cmd);
-    assert_eq!(run.code, 2, "{run:#?}");
-    assert!(run.stderr.contains("bad.json"), "{run:#?}");
-    let wrong_version = dir.path().join("v99.json");
-    std::fs::write(&wrong_version, r#"{"version": 99}"#).unwrap();
-    let mut cmd = bare();
-    cmd.args(["emulator", "--port", "0", "--load-state"])
-        .arg(&wrong_version);
-    let run = finish(cmd);
-    assert_eq!(run.code, 2, "{run:#?}");
-    assert!(run.stderr.contains("format version 99"), "{run:#?}");
+    // A file that is not a state, or of another format version: a usage error saying so,
+    // and no emulator.
+    for (file, text, expected) in [
+        ("bad.json", r#"{"channels": 7}"#, "bad.json"),
+        ("v99.json", r#"{"version": 99}"#, "format version 99"),
+        (
+            "garbage.pb",
+            "\u{1}\u{2}\u{3}",
+            "neither JSON nor an encoded snapshot",
+        ),
+    ] {
+        let path = dir.path().join(file);
+        std::fs::write(&path, text).unwrap();
+        let mut cmd = bare();
+        cmd.args(["emulator", "--port", "0", "--load-state"])
+            .arg(&path);
+        let run = finish(cmd);
+        assert_eq!(run.code, 2, "{run:#?}");
+        assert!(run.stderr.contains(expected), "{run:#?}");
+    }
 }
