@@ -44,6 +44,7 @@ enum CredentialsChoice {
 /// Explicit configuration always wins over the environment.
 ///
 /// ```no_run
+/// # // no_run: connects to Google with Application Default Credentials, which CI lacks.
 /// use std::time::Duration;
 /// use livestream_grpc::Client;
 ///

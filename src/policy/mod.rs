@@ -27,28 +27,32 @@
 //!
 //! # Overriding
 //!
-//! ```no_run
+//! ```
 //! use std::time::Duration;
 //! use livestream_grpc::policy::{CallOptions, NeverRetry, RetryCodes, RetryPolicyExt};
 //! use livestream_grpc::{Client, Method};
 //! use tonic::Code;
 //!
-//! # async fn example() -> Result<(), livestream_grpc::Error> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//! # let running = livestream_grpc::emulator::Emulator::builder().start().await?;
 //! let client = Client::builder()
+//! #   .with_emulator_host(running.address().to_string())
 //!     // every method: a 2 minute deadline
 //!     .with_call_options(CallOptions::new().with_timeout(Duration::from_secs(120)))
 //!     // one method: never retried
 //!     .with_method_options(Method::StartChannel, CallOptions::new().with_retry_policy(NeverRetry))
 //!     .build()
 //!     .await?;
-//! let name = "projects/p/locations/us-central1/channels/c".parse::<livestream_grpc::names::ChannelName>()?;
+//! let location = "projects/p/locations/us-central1".parse::<livestream_grpc::names::LocationName>()?;
 //! // one call: also retry ABORTED, 3 attempts, each attempt at most 5 s
-//! let channel = client
-//!     .get_channel(&name)
+//! let channels = client
+//!     .list_channels(&location)
 //!     .with_retry_policy(RetryCodes::new([Code::Unavailable, Code::Aborted]).with_attempt_limit(3))
 //!     .with_attempt_timeout(Duration::from_secs(5))
 //!     .await?;
-//! # let _ = channel;
+//! assert!(channels.channels.is_empty());
+//! # running.shutdown().await?;
 //! # Ok(()) }
 //! ```
 
