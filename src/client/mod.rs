@@ -93,12 +93,16 @@ struct ClientInner {
     /// The endpoint connected to, for the message of a connection failure (`None` for a
     /// channel or service handed in).
     target: Option<String>,
+    universe_domain: String,
+    /// Call spans at `INFO` instead of `DEBUG` ([`ClientBuilder::with_tracing`]).
+    tracing: bool,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("target", &self.inner.description)
+            .field("universe_domain", &self.inner.universe_domain)
             .field("polling", &self.inner.polling)
             .finish_non_exhaustive()
     }
@@ -127,6 +131,7 @@ impl Client {
             ClientBuilder::new(),
             "channel".to_owned(),
             None,
+            crate::transport::DEFAULT_UNIVERSE_DOMAIN.to_owned(),
         )
     }
 
@@ -170,6 +175,7 @@ impl Client {
             ClientBuilder::new(),
             "service".to_owned(),
             None,
+            crate::transport::DEFAULT_UNIVERSE_DOMAIN.to_owned(),
         )
     }
 
@@ -179,6 +185,7 @@ impl Client {
         builder: ClientBuilder,
         description: String,
         target: Option<String>,
+        universe_domain: String,
     ) -> Client {
         let methods = Method::ALL
             .iter()
@@ -199,6 +206,8 @@ impl Client {
                 polling: builder.polling,
                 description,
                 target,
+                universe_domain,
+                tracing: builder.tracing,
             }),
         }
     }
@@ -207,6 +216,12 @@ impl Client {
     /// builder's): every setting is filled.
     pub fn method_options(&self, method: Method) -> &CallOptions {
         &self.inner.methods[method as usize]
+    }
+
+    /// The universe domain this client was built for (see
+    /// [`ClientBuilder::with_universe_domain`]): `googleapis.com` unless configured.
+    pub fn universe_domain(&self) -> &str {
+        &self.inner.universe_domain
     }
 
     /// How this client polls long-running operations.
@@ -328,11 +343,15 @@ impl OperationSource for Client {
         &self,
         name: String,
     ) -> crate::lro::BoxFuture<'_, Result<crate::longrunning::Operation, crate::Error>> {
-        let request = crate::longrunning::GetOperationRequest {
-            name,
-            ..Default::default()
-        };
-        Box::pin(self.get_operation(request).send())
+        Box::pin(self.get_operation(get_operation_request(name)).send())
+    }
+
+    fn fetch_once(
+        &self,
+        name: String,
+    ) -> crate::lro::BoxFuture<'_, Result<crate::longrunning::Operation, crate::Error>> {
+        let call = self.get_operation(get_operation_request(name));
+        Box::pin(call.with_retry_policy(crate::policy::NeverRetry).send())
     }
 
     fn cancel(&self, name: String) -> crate::lro::BoxFuture<'_, Result<(), crate::Error>> {
@@ -341,5 +360,12 @@ impl OperationSource for Client {
             ..Default::default()
         };
         Box::pin(self.cancel_operation(request).send())
+    }
+}
+
+fn get_operation_request(name: String) -> crate::longrunning::GetOperationRequest {
+    crate::longrunning::GetOperationRequest {
+        name,
+        ..Default::default()
     }
 }

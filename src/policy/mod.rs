@@ -23,7 +23,8 @@
 //! of the overall deadline, which is sent to the service as `grpc-timeout`.
 //!
 //! Long-running operations are polled every 1 s, ×1.5, up to 20 s, for at most 30 minutes
-//! (a real channel start can take 15): see [`PollingOptions`].
+//! (a real channel start can take 15), polling through transient failures
+//! ([`Aip194Strict`]): see [`PollingOptions`].
 //!
 //! # Overriding
 //!
@@ -57,6 +58,7 @@
 //! ```
 
 mod backoff;
+mod polling;
 mod retry;
 
 use std::sync::Arc;
@@ -66,6 +68,10 @@ use tonic::Code;
 use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue, MetadataMap};
 
 pub use backoff::{ExponentialBackoff, ExponentialBackoffBuilder};
+pub use polling::{
+    Aip194Strict, AlwaysContinue, LimitedPollingAttempts, LimitedPollingTime, PollingBackoffPolicy,
+    PollingErrorPolicy, PollingErrorPolicyExt, PollingOptions, PollingState, StopOnError,
+};
 pub use retry::{
     LimitedAttempts, LimitedTime, NeverRetry, RetryCodes, RetryDecision, RetryPolicy,
     RetryPolicyExt, RetryState,
@@ -230,52 +236,5 @@ pub fn default_options(method: Method) -> CallOptions {
         timeout: Some(DEFAULT_TIMEOUT),
         attempt_timeout: None,
         metadata: None,
-    }
-}
-
-/// How long-running operations are polled: the backoff between `GetOperation` calls and
-/// the bound on the whole wait (30 minutes by default; never unbounded).
-#[derive(Clone, Debug, PartialEq)]
-pub struct PollingOptions {
-    pub(crate) backoff: ExponentialBackoff,
-    pub(crate) timeout: Duration,
-}
-
-impl Default for PollingOptions {
-    /// 1 s, ×1.5, up to 20 s between polls, for at most 30 minutes.
-    fn default() -> Self {
-        PollingOptions {
-            backoff: ExponentialBackoff::polling_default(),
-            timeout: DEFAULT_POLLING_TIMEOUT,
-        }
-    }
-}
-
-impl PollingOptions {
-    /// The defaults.
-    pub fn new() -> Self {
-        PollingOptions::default()
-    }
-
-    /// The delays between polls.
-    pub fn with_backoff(mut self, backoff: ExponentialBackoff) -> Self {
-        self.backoff = backoff;
-        self
-    }
-
-    /// The bound on the whole wait, from the moment waiting starts.
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// The delays between polls.
-    pub fn backoff(&self) -> &ExponentialBackoff {
-        &self.backoff
-    }
-
-    /// The bound on the whole wait.
-    pub fn timeout(&self) -> Duration {
-        self.timeout
     }
 }
