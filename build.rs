@@ -6,7 +6,7 @@
 //! | `protos` | prost messages, tonic stubs (`_includes.rs`), `file_descriptor_set.bin` | `src/generated.rs`, `src/lib.rs` |
 //! | `api_table` | `api_table.rs`: `Method`, the request traits' impls, `for_each_rpc!` | `src/api.rs` |
 //! | `names` | `resource_names.rs`: the typed resource names | `src/names.rs` |
-//! | `client_methods` | `client_methods.rs`: the 41 documented `Client` methods | `src/client/methods.rs` |
+//! | `client_methods` | `client_methods.rs`: the 41 documented `Client` methods, each with an example from `doc_examples` that runs on an in-process emulator | `src/client/methods.rs` |
 //! | `snapshot` | `api_surface.txt`: the generated public surface, as text | the `api_snapshot` test |
 //!
 //! Every generator reads the same model (`build/model.rs`), read once off the proto
@@ -16,6 +16,8 @@
 mod api_table;
 #[path = "build/client_methods.rs"]
 mod client_methods;
+#[path = "build/doc_examples.rs"]
+mod doc_examples;
 #[path = "build/model.rs"]
 mod model;
 #[path = "build/names.rs"]

@@ -53,6 +53,10 @@ pub enum ErrorKind {
     InvalidRequest,
     /// The client configuration is invalid (endpoint, TLS, backoff, ...).
     InvalidConfig,
+    /// The universe domain the client is configured for (`with_universe_domain`, else
+    /// `GOOGLE_CLOUD_UNIVERSE_DOMAIN`, else `googleapis.com`) is not the one its credentials
+    /// belong to. Nothing was sent: the client was not built.
+    UniverseDomainMismatch,
     /// The overall deadline of a call, or the bound of a long-running operation wait,
     /// passed.
     Timeout,
@@ -327,8 +331,8 @@ impl Error {
         self.inner.sent
     }
 
-    /// A local validation error (name, ID, mask, request or configuration): nothing was
-    /// sent, and retrying the same request cannot succeed.
+    /// A local validation error (name, ID, mask, request or configuration, a universe
+    /// domain mismatch): nothing was sent, and retrying the same request cannot succeed.
     pub fn is_local(&self) -> bool {
         matches!(
             self.inner.kind,
@@ -337,6 +341,7 @@ impl Error {
                 | ErrorKind::InvalidFieldMask
                 | ErrorKind::InvalidRequest
                 | ErrorKind::InvalidConfig
+                | ErrorKind::UniverseDomainMismatch
         )
     }
 

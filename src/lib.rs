@@ -68,6 +68,7 @@ pub mod names;
 pub mod paging;
 pub mod policy;
 pub mod reflect;
+pub mod telemetry;
 pub mod transport;
 mod wire;
 

@@ -7,12 +7,17 @@
 //!
 //! - [`until_done`](Operation::until_done) / [`wait`](Operation::wait) poll `GetOperation`
 //!   with backoff (1 s, ×1.5, up to 20 s) until it is done, for at most 30 minutes by
-//!   default (a channel start can take 15): never forever. The result is decoded after
+//!   default (a channel start can take 15): never forever. A poll that fails with
+//!   `UNAVAILABLE` or a connection failure is retried within that bound; other failures end
+//!   the wait ([`PollingOptions`] sets the bound, the
+//!   [`PollingErrorPolicy`](crate::policy::PollingErrorPolicy) and the
+//!   [`PollingBackoffPolicy`](crate::policy::PollingBackoffPolicy)). The result is decoded after
 //!   checking the `Any` type URL; an operation that ends in error returns that status as an
 //!   [`ErrorKind::Operation`](crate::ErrorKind::Operation) error; deletes yield `()`.
 //! - [`poll`](Operation::poll) polls once; [`metadata`](Operation::metadata) decodes the
 //!   progress (`OperationMetadata`); [`progress`](Operation::progress) is a
-//!   `futures::Stream` of it.
+//!   `futures::Stream` of it, and [`updates`](Operation::updates) the same stream over a
+//!   borrowed operation (for a progress display: the result stays in the operation).
 //! - [`cancel`](Operation::cancel) asks the service to cancel.
 //! - [`name`](Operation::name) can be saved, and
 //!   [`Client::resume_operation`](crate::Client::resume_operation) resumes from it (after a
@@ -30,7 +35,7 @@ use tokio::time::Instant;
 
 use crate::error::Error;
 use crate::longrunning::{self, operation};
-use crate::policy::{PollingOptions, saturating_add};
+use crate::policy::{PollingOptions, PollingState, RetryDecision, saturating_add};
 use crate::v1::OperationMetadata;
 
 /// A boxed, sendable future.
@@ -39,20 +44,31 @@ pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// What an [`Operation`] needs from a client: `GetOperation` and `CancelOperation` by name,
 /// with that client's policies. [`Client`](crate::Client) implements it; so can a test.
 pub(crate) trait OperationSource: Send + Sync {
-    /// The operation's latest state.
+    /// The operation's latest state (`GetOperation` with its retry policy).
     fn fetch(&self, name: String) -> BoxFuture<'_, Result<longrunning::Operation, Error>>;
+    /// The operation's latest state in a single attempt: a wait's poll, whose failures the
+    /// polling error policy handles.
+    fn fetch_once(&self, name: String) -> BoxFuture<'_, Result<longrunning::Operation, Error>>;
     /// Asks the service to cancel the operation.
     fn cancel(&self, name: String) -> BoxFuture<'_, Result<(), Error>>;
 }
 
 /// A long-running operation whose result is a `T` and whose metadata is an `M`.
 ///
-/// ```no_run
-/// use livestream_grpc::names::ChannelName;
+/// ```
+/// use livestream_grpc::names::InputName;
+/// use livestream_grpc::v1::{input, Input};
 ///
-/// # async fn example(client: livestream_grpc::Client) -> Result<(), livestream_grpc::Error> {
-/// let name: ChannelName = "projects/my-project/locations/us-central1/channels/my-channel".parse()?;
-/// let mut operation = client.start_channel(&name).await?;
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+/// # // Operations take 12 s, on tokio's paused clock.
+/// # let emulator = livestream_grpc::emulator::Emulator::builder()
+/// #     .lro_timing(livestream_grpc::emulator::LroTiming::Delay(std::time::Duration::from_secs(12)))
+/// #     .build();
+/// # let client = livestream_grpc::Client::from_service(emulator.service());
+/// let name: InputName = "projects/my-project/locations/us-central1/inputs/my-input".parse()?;
+/// let input = Input { r#type: input::Type::RtmpPush as i32, ..Default::default() };
+/// let mut operation = client.create_input((&name, input)).await?;
 /// println!("resume later with {}", operation.name());
 /// while !operation.poll().await? {
 ///     if let Some(metadata) = operation.metadata()? {
@@ -60,7 +76,8 @@ pub(crate) trait OperationSource: Send + Sync {
 ///     }
 ///     tokio::time::sleep(std::time::Duration::from_secs(5)).await;
 /// }
-/// operation.wait().await?;
+/// let input = operation.wait().await?;
+/// assert_eq!(input.name, name);
 /// # Ok(()) }
 /// ```
 pub struct Operation<T, M = OperationMetadata> {
@@ -203,18 +220,18 @@ where
     }
 
     /// Polls until the operation is done and returns its result, for at most the polling
-    /// timeout (30 minutes by default). On timeout the error
-    /// [`is_timeout`](Error::is_timeout), and the operation can still be waited for again
-    /// or resumed by name.
+    /// timeout (30 minutes by default). A failed poll is retried or ends the wait as the
+    /// polling error policy says (by default: `UNAVAILABLE` and connection failures are
+    /// retried). On timeout the error [`is_timeout`](Error::is_timeout) (carrying the last
+    /// poll's failure, if that is what kept it from finishing), and the operation can still
+    /// be waited for again or resumed by name.
     pub async fn wait(&mut self) -> Result<T, Error> {
-        let deadline = saturating_add(Instant::now(), self.polling.timeout);
-        let mut polls = 0u32;
+        let mut wait = Wait::start(&self.polling);
         loop {
             if let Some(result) = self.result() {
                 return result;
             }
-            self.sleep_before_poll(&mut polls, deadline).await?;
-            self.poll().await?;
+            self.advance(&mut wait).await?;
         }
     }
 
@@ -232,54 +249,164 @@ where
 
     /// A `futures::Stream` of the operation's progress: [`Progress::Running`] with the
     /// metadata after every poll that finds it running, then [`Progress::Done`] with the
-    /// result (or the error) and the end. Bounded like [`wait`](Self::wait).
+    /// result (or the error) and the end. Bounded and retried like [`wait`](Self::wait).
     pub fn progress(self) -> impl Stream<Item = Result<Progress<T, M>, Error>> + Send + 'static
     where
         T: Send + 'static,
         M: Send + 'static,
     {
-        let deadline = saturating_add(Instant::now(), self.polling.timeout);
-        futures_util::stream::unfold(Some((self, 0u32)), move |state| async move {
-            let (mut op, mut polls) = state?;
-            if op.result().is_none() {
-                let polled = match op.sleep_before_poll(&mut polls, deadline).await {
-                    Ok(()) => op.poll().await,
-                    Err(e) => Err(e),
-                };
-                if let Err(e) = polled {
-                    return Some((Err(e), None));
-                }
+        let wait = Wait::start(&self.polling);
+        futures_util::stream::unfold(Some((self, wait)), move |state| async move {
+            let (mut op, mut wait) = state?;
+            if op.result().is_none()
+                && let Err(e) = op.advance(&mut wait).await
+            {
+                return Some((Err(e), None));
             }
             match op.result() {
                 Some(result) => Some((result.map(Progress::Done), None)),
                 None => {
                     let metadata = op.metadata().map(Progress::Running);
-                    Some((metadata, Some((op, polls))))
+                    Some((metadata, Some((op, wait))))
                 }
             }
         })
     }
 
-    /// Sleeps before poll number `polls + 1` (not before the first poll of a resumed
-    /// operation), or fails if that would pass `deadline`.
-    async fn sleep_before_poll(&self, polls: &mut u32, deadline: Instant) -> Result<(), Error> {
-        if self.latest.is_none() && *polls == 0 {
-            *polls = 1;
-            return Ok(());
+    /// [`progress`](Self::progress) over a borrowed operation, for a progress display: the
+    /// metadata after every poll that finds the operation running (`None` if the service
+    /// sent none). The stream ends when the operation is done (read the outcome with
+    /// [`result`](Self::result)), or after the error that ended the wait. Bounded and
+    /// retried like [`wait`](Self::wait).
+    ///
+    /// ```
+    /// # use livestream_grpc::{Client, emulator::{Emulator, LroTiming}};
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), livestream_grpc::Error> {
+    /// # let emulator = Emulator::builder().lro_timing(LroTiming::Delay(std::time::Duration::from_secs(3))).build();
+    /// # let client = Client::from_service(emulator.service());
+    /// use futures_util::StreamExt;
+    /// use livestream_grpc::names::InputName;
+    /// use livestream_grpc::v1::{input, Input};
+    ///
+    /// let name = InputName::new("my-project", "us-central1", "my-input")?;
+    /// let body = Input { r#type: input::Type::RtmpPush as i32, ..Default::default() };
+    /// let mut operation = client.create_input((&name, body)).await?;
+    /// {
+    ///     let mut updates = std::pin::pin!(operation.updates());
+    ///     while let Some(metadata) = updates.next().await {
+    ///         if let Some(metadata) = metadata? {
+    ///             println!("{} {}: running", metadata.verb, metadata.target);
+    ///         }
+    ///     }
+    /// }
+    /// let input: Input = operation.result().expect("done")?;
+    /// assert_eq!(input.name, name);
+    /// # Ok(()) }
+    /// ```
+    pub fn updates(&mut self) -> impl Stream<Item = Result<Option<M>, Error>> + Send + '_
+    where
+        M: Send,
+    {
+        let wait = Wait::start(&self.polling);
+        futures_util::stream::unfold(Some((self, wait)), move |state| async move {
+            let (op, mut wait) = state?;
+            if op.result().is_some() {
+                return None;
+            }
+            if let Err(e) = op.advance(&mut wait).await {
+                return Some((Err(e), None));
+            }
+            if op.result().is_some() {
+                return None;
+            }
+            Some((op.metadata(), Some((op, wait))))
+        })
+    }
+
+    /// Sleeps as the backoff says, then polls (a single attempt each) until a poll
+    /// succeeds, the polling error policy ends the wait, or the wait's bound would pass.
+    /// The first poll of an operation resumed by name is sent at once.
+    async fn advance(&mut self, wait: &mut Wait) -> Result<(), Error> {
+        loop {
+            let state = PollingState::new(wait.polls, wait.start.elapsed());
+            let delay = if self.latest.is_none() && wait.polls == 0 {
+                std::time::Duration::ZERO
+            } else {
+                self.polling.backoff.wait_period(&state)
+            };
+            let now = Instant::now();
+            if saturating_add(now, delay) > wait.deadline {
+                return Err(self.timed_out(wait.last_error.take()));
+            }
+            tokio::time::sleep(delay).await;
+            wait.polls = wait.polls.saturating_add(1);
+            // The poll itself may not outlast the bound either.
+            let fetch = self.client.fetch_once(self.name.clone());
+            let polled = match tokio::time::timeout_at(wait.deadline, fetch).await {
+                Ok(polled) => polled,
+                Err(_) => return Err(self.timed_out(wait.last_error.take())),
+            };
+            let err = match polled {
+                Ok(latest) => {
+                    self.latest = Some(latest);
+                    wait.last_error = None;
+                    return Ok(());
+                }
+                Err(err) => err,
+            };
+            let state = PollingState::new(wait.polls, wait.start.elapsed());
+            match self.polling.error_policy.on_error(&err, &state) {
+                RetryDecision::Continue => {
+                    tracing::debug!(
+                        operation = %self.name,
+                        polls = wait.polls,
+                        code = ?err.code(),
+                        "poll failed; polling on"
+                    );
+                    wait.last_error = Some(err);
+                }
+                RetryDecision::Permanent => return Err(err),
+                RetryDecision::Exhausted => {
+                    let mut err = err.exhausted();
+                    err.set_attempts(wait.polls);
+                    return Err(err);
+                }
+            }
         }
-        *polls += 1;
-        let delay = self.polling.backoff.sleep_for(*polls);
-        if saturating_add(Instant::now(), delay) > deadline {
-            return Err(Error::timeout(
-                format!(
-                    "operation {} did not finish within {:?}; resume it by name",
-                    self.name, self.polling.timeout
-                ),
-                None,
-            ));
+    }
+
+    /// The wait's bound passed; `last` is the failure of the last poll, if it failed.
+    fn timed_out(&self, last: Option<Error>) -> Error {
+        Error::timeout(
+            format!(
+                "operation {} did not finish within {:?}; resume it by name",
+                self.name, self.polling.timeout
+            ),
+            last,
+        )
+    }
+}
+
+/// Where one wait stands: when it started, its bound, the polls sent and the last failed
+/// poll's error (for the timeout it may turn into).
+#[derive(Debug)]
+struct Wait {
+    start: Instant,
+    deadline: Instant,
+    polls: u32,
+    last_error: Option<Error>,
+}
+
+impl Wait {
+    fn start(polling: &PollingOptions) -> Wait {
+        let start = Instant::now();
+        Wait {
+            start,
+            deadline: saturating_add(start, polling.timeout),
+            polls: 0,
+            last_error: None,
         }
-        tokio::time::sleep(delay).await;
-        Ok(())
     }
 }
 
@@ -310,4 +437,268 @@ fn to_status(status: &crate::rpc::Status) -> tonic::Status {
         status.message.clone(),
         Bytes::from(status.encode_to_vec()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use futures_util::StreamExt;
+    use tonic::Status;
+
+    use super::*;
+    use crate::error::ErrorKind;
+    use crate::policy::{
+        Aip194Strict, ExponentialBackoff, PollingBackoffPolicy, PollingErrorPolicyExt, StopOnError,
+    };
+    use crate::v1::Input;
+
+    /// What one poll answers.
+    enum Answer {
+        Running,
+        Done,
+        Fail(Error),
+        /// Never answers.
+        Hang,
+    }
+
+    /// An operation source that answers polls from a script (then `Running` forever) and
+    /// records when each poll was sent.
+    struct Scripted {
+        answers: Mutex<VecDeque<Answer>>,
+        polls: Mutex<Vec<Duration>>,
+        start: Instant,
+    }
+
+    impl Scripted {
+        fn new(answers: impl IntoIterator<Item = Answer>) -> Arc<Scripted> {
+            Arc::new(Scripted {
+                answers: Mutex::new(answers.into_iter().collect()),
+                polls: Mutex::new(Vec::new()),
+                start: Instant::now(),
+            })
+        }
+
+        /// When each poll was sent, from the script's creation.
+        fn polls(&self) -> Vec<Duration> {
+            self.polls.lock().unwrap().clone()
+        }
+    }
+
+    fn running() -> longrunning::Operation {
+        longrunning::Operation {
+            name: "projects/p/locations/l/operations/o".into(),
+            metadata: Some(prost_types::Any::from_msg(&OperationMetadata::default()).unwrap()),
+            ..Default::default()
+        }
+    }
+
+    fn done() -> longrunning::Operation {
+        let input = Input {
+            name: "projects/p/locations/l/inputs/i".into(),
+            ..Default::default()
+        };
+        longrunning::Operation {
+            done: true,
+            result: Some(operation::Result::Response(
+                prost_types::Any::from_msg(&input).unwrap(),
+            )),
+            ..running()
+        }
+    }
+
+    impl OperationSource for Scripted {
+        fn fetch(&self, name: String) -> BoxFuture<'_, Result<longrunning::Operation, Error>> {
+            self.fetch_once(name)
+        }
+
+        fn fetch_once(
+            &self,
+            _name: String,
+        ) -> BoxFuture<'_, Result<longrunning::Operation, Error>> {
+            self.polls.lock().unwrap().push(self.start.elapsed());
+            let answer = self.answers.lock().unwrap().pop_front();
+            Box::pin(async move {
+                match answer.unwrap_or(Answer::Running) {
+                    Answer::Running => Ok(running()),
+                    Answer::Done => Ok(done()),
+                    Answer::Fail(err) => Err(err),
+                    Answer::Hang => std::future::pending().await,
+                }
+            })
+        }
+
+        fn cancel(&self, _name: String) -> BoxFuture<'_, Result<(), Error>> {
+            Box::pin(async { Ok(()) })
+        }
+    }
+
+    fn unavailable() -> Answer {
+        Answer::Fail(Error::from_status(Status::unavailable("down")))
+    }
+
+    fn started(source: &Arc<Scripted>, polling: PollingOptions) -> Operation<Input> {
+        Operation::new(source.clone(), polling, running())
+    }
+
+    fn ms(values: &[u64]) -> Vec<Duration> {
+        values.iter().copied().map(Duration::from_millis).collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn transient_poll_failures_are_polled_through_on_the_backoff() {
+        let source = Scripted::new([
+            unavailable(),
+            Answer::Fail(Error::local(ErrorKind::Connect, "connection refused")),
+            Answer::Running,
+            Answer::Done,
+        ]);
+        let mut op = started(&source, PollingOptions::default());
+        let input = op.wait().await.unwrap();
+        assert_eq!(input.name, "projects/p/locations/l/inputs/i");
+        // Failed polls are paced like the others: 1 s, ×1.5.
+        assert_eq!(source.polls(), ms(&[1000, 2500, 4750, 8125]));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_permanent_poll_failure_ends_the_wait_as_it_is() {
+        let source = Scripted::new([
+            Answer::Running,
+            Answer::Fail(Error::from_status(Status::permission_denied("no"))),
+        ]);
+        let mut op = started(&source, PollingOptions::default());
+        let err = op.wait().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Status);
+        assert!(err.is_permission_denied(), "{err:?}");
+        assert_eq!(source.polls().len(), 2);
+        // The operation is intact: a later wait goes on from where it was.
+        source.answers.lock().unwrap().push_back(Answer::Done);
+        assert!(op.wait().await.is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_polling_bound_ends_a_wait_that_only_fails() {
+        let source = Scripted::new((0..100).map(|_| unavailable()));
+        let polling = PollingOptions::new().with_timeout(Duration::from_secs(10));
+        let mut op = started(&source, polling);
+        let start = Instant::now();
+        let err = op.wait().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
+        assert!(err.is_timeout());
+        // The last poll's failure is kept.
+        assert_eq!(
+            err.status().map(Status::code),
+            Some(tonic::Code::Unavailable)
+        );
+        // Polls at 1, 2.5, 4.75, 8.125 s; the next one would pass the bound, so it ends at once.
+        assert_eq!(source.polls(), ms(&[1000, 2500, 4750, 8125]));
+        assert_eq!(start.elapsed(), Duration::from_millis(8125));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_poll_that_hangs_is_cut_at_the_bound() {
+        let source = Scripted::new([Answer::Hang]);
+        let polling = PollingOptions::new().with_timeout(Duration::from_secs(30));
+        let mut op = started(&source, polling);
+        let start = Instant::now();
+        let err = op.wait().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
+        assert!(err.status().is_none(), "no poll failed: {err:?}");
+        assert_eq!(start.elapsed(), Duration::from_secs(30));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn limits_end_the_wait_as_exhausted() {
+        let source = Scripted::new((0..10).map(|_| unavailable()));
+        let polling = PollingOptions::new().with_error_policy(Aip194Strict.with_attempt_limit(3));
+        let mut op = started(&source, polling);
+        let err = op.wait().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::RetriesExhausted, "{err:?}");
+        assert!(err.is_exhausted() && err.is_unavailable());
+        assert_eq!(err.attempts(), 3);
+        assert_eq!(source.polls().len(), 3);
+
+        let source = Scripted::new([unavailable()]);
+        let polling = PollingOptions::new().with_error_policy(StopOnError);
+        let mut op = started(&source, polling);
+        let err = op.wait().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Status, "{err:?}");
+        assert_eq!(source.polls().len(), 1);
+    }
+
+    /// Every poll after the same fixed delay, counted by the state it is given.
+    #[derive(Debug, Default)]
+    struct Fixed {
+        asked: Mutex<Vec<u32>>,
+    }
+
+    impl PollingBackoffPolicy for Fixed {
+        fn wait_period(&self, state: &PollingState) -> Duration {
+            self.asked.lock().unwrap().push(state.attempts);
+            Duration::from_secs(3)
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_custom_backoff_is_asked_before_every_poll_and_followed() {
+        let source = Scripted::new([Answer::Running, unavailable(), Answer::Done]);
+        let backoff = Arc::new(Fixed::default());
+        let polling = PollingOptions::new().with_shared_backoff(backoff.clone());
+        let mut op = started(&source, polling);
+        op.wait().await.unwrap();
+        assert_eq!(source.polls(), ms(&[3000, 6000, 9000]));
+        assert_eq!(*backoff.asked.lock().unwrap(), [0, 1, 2]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_resumed_operation_is_polled_at_once() {
+        let source = Scripted::new([unavailable(), Answer::Done]);
+        let polling = PollingOptions::new().with_backoff(
+            ExponentialBackoff::builder()
+                .with_initial_delay(Duration::from_secs(2))
+                .without_jitter()
+                .build()
+                .unwrap(),
+        );
+        let mut op: Operation<Input> = Operation::resume(source.clone(), polling, "o".into());
+        op.wait().await.unwrap();
+        // The first poll at once; the retry after the second delay (2 s × 1.3).
+        assert_eq!(source.polls(), ms(&[0, 2600]));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn progress_and_updates_poll_through_transient_failures() {
+        let source = Scripted::new([
+            Answer::Running,
+            unavailable(),
+            Answer::Running,
+            Answer::Done,
+        ]);
+        let stream = started(&source, PollingOptions::default()).progress();
+        let items: Vec<_> = stream.collect().await;
+        assert_eq!(items.len(), 3, "running, running, done");
+        assert!(matches!(items[2], Ok(Progress::Done(_))));
+        assert_eq!(source.polls().len(), 4);
+
+        let source = Scripted::new([
+            Answer::Running,
+            unavailable(),
+            Answer::Running,
+            Answer::Done,
+        ]);
+        let mut op = started(&source, PollingOptions::default());
+        let updates: Vec<_> = op.updates().collect().await;
+        assert_eq!(updates.len(), 2);
+        assert!(updates.iter().all(|u| matches!(u, Ok(Some(_)))));
+        assert!(op.result().unwrap().is_ok());
+
+        let source = Scripted::new([Answer::Fail(Error::from_status(Status::not_found("gone")))]);
+        let mut op = started(&source, PollingOptions::default());
+        let updates: Vec<_> = op.updates().collect().await;
+        assert_eq!(updates.len(), 1);
+        assert!(updates[0].as_ref().unwrap_err().is_not_found());
+        assert!(op.result().is_none());
+    }
 }

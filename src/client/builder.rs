@@ -11,7 +11,7 @@ use crate::methods::Method;
 use crate::policy::{CallOptions, PollingOptions};
 use crate::transport::{
     self, ConnectOptions, EMULATOR_HOST_ENV, HeadersLayer, Target, TonicService, Transport,
-    box_service,
+    UNIVERSE_DOMAIN_ENV, box_service,
 };
 
 /// Which credentials to use.
@@ -32,18 +32,21 @@ enum CredentialsChoice {
 ///
 /// | setting | default |
 /// |---|---|
-/// | endpoint | `https://livestream.googleapis.com` over TLS; the emulator named by `LIVESTREAM_EMULATOR_HOST` (plaintext) when that is set and non-empty and no endpoint was set |
+/// | endpoint | `https://livestream.{universe domain}` over TLS; the emulator named by `LIVESTREAM_EMULATOR_HOST` (plaintext) when that is set and non-empty and no endpoint was set |
+/// | universe domain | `googleapis.com`; `GOOGLE_CLOUD_UNIVERSE_DOMAIN` when that is set and non-empty; checked against the credentials' own by [`build`](Self::build) |
 /// | credentials | Application Default Credentials with the `cloud-platform` scope (feature `auth`); none for plaintext endpoints and the emulator |
 /// | quota project | none (credentials may name one) |
 /// | user agent | `livestream-grpc/<version>` (after yours, if set) |
 /// | connect timeout | 20 s |
 /// | HTTP/2 keep-alive | off |
 /// | call options | per method, see [`policy`](crate::policy#defaults) |
-/// | polling | 1 s, ×1.5, up to 20 s, for at most 30 minutes |
+/// | polling | 1 s, ×1.5, up to 20 s, for at most 30 minutes; transient poll failures polled through |
+/// | call spans | at `DEBUG`; at `INFO` with [`with_tracing`](Self::with_tracing) |
 ///
 /// Explicit configuration always wins over the environment.
 ///
 /// ```no_run
+/// # // no_run: connects to Google with Application Default Credentials, which CI lacks.
 /// use std::time::Duration;
 /// use livestream_grpc::Client;
 ///
@@ -61,6 +64,7 @@ enum CredentialsChoice {
 #[derive(Clone)]
 pub struct ClientBuilder {
     endpoint: Option<String>,
+    universe_domain: Option<String>,
     emulator_host: Option<String>,
     use_emulator_env: bool,
     credentials: CredentialsChoice,
@@ -70,6 +74,7 @@ pub struct ClientBuilder {
     pub(super) call_options: CallOptions,
     pub(super) method_options: Vec<(Method, CallOptions)>,
     pub(super) polling: PollingOptions,
+    pub(super) tracing: bool,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -82,6 +87,7 @@ impl std::fmt::Debug for ClientBuilder {
         };
         f.debug_struct("ClientBuilder")
             .field("endpoint", &self.endpoint)
+            .field("universe_domain", &self.universe_domain)
             .field("emulator_host", &self.emulator_host)
             .field("use_emulator_env", &self.use_emulator_env)
             .field("credentials", &credentials)
@@ -91,6 +97,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("call_options", &self.call_options)
             .field("method_options", &self.method_options)
             .field("polling", &self.polling)
+            .field("tracing", &self.tracing)
             .finish()
     }
 }
@@ -106,6 +113,7 @@ impl ClientBuilder {
     pub fn new() -> Self {
         ClientBuilder {
             endpoint: None,
+            universe_domain: None,
             emulator_host: None,
             use_emulator_env: true,
             credentials: CredentialsChoice::Default,
@@ -118,6 +126,7 @@ impl ClientBuilder {
             call_options: CallOptions::new(),
             method_options: Vec::new(),
             polling: PollingOptions::default(),
+            tracing: false,
         }
     }
 
@@ -125,6 +134,31 @@ impl ClientBuilder {
     /// plaintext) instead of the default, whatever `LIVESTREAM_EMULATOR_HOST` says.
     pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
         self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// The universe domain: the Google Cloud deployment to talk to (a sovereign or
+    /// air-gapped one), instead of `GOOGLE_CLOUD_UNIVERSE_DOMAIN` or the default
+    /// `googleapis.com`. The default endpoint becomes `https://livestream.{universe_domain}`
+    /// (an explicit endpoint or the emulator still wins), and [`build`](Self::build) fails
+    /// with [`ErrorKind::UniverseDomainMismatch`] when the credentials belong to another
+    /// universe.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), livestream_grpc::Error> {
+    /// let client = livestream_grpc::Client::builder()
+    ///     .with_universe_domain("example-cloud.eu")
+    ///     .with_anonymous_credentials()
+    ///     .ignore_emulator_env()
+    ///     .build()
+    ///     .await?;
+    /// assert_eq!(client.universe_domain(), "example-cloud.eu");
+    /// assert!(format!("{client:?}").contains("https://livestream.example-cloud.eu"));
+    /// # Ok(()) }
+    /// ```
+    pub fn with_universe_domain(mut self, universe_domain: impl Into<String>) -> Self {
+        self.universe_domain = Some(universe_domain.into());
         self
     }
 
@@ -216,20 +250,47 @@ impl ClientBuilder {
         self
     }
 
+    /// Emits each call's `livestream_grpc.call` span at `INFO` instead of `DEBUG`, so an
+    /// application that logs or exports `INFO` (as most do) sees one span per call with
+    /// OpenTelemetry's RPC attributes: see [`telemetry`](crate::telemetry). Off by default,
+    /// as in Google's Rust SDK: a call whose span no subscriber wants costs one level check.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), livestream_grpc::Error> {
+    /// # let emulator = livestream_grpc::emulator::Emulator::builder().build();
+    /// let client = livestream_grpc::Client::builder()
+    ///     .with_tracing()
+    ///     .build_with_service(emulator.service())?;
+    /// # let _ = client;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_tracing(mut self) -> Self {
+        self.tracing = true;
+        self
+    }
+
     /// Connects (lazily: the first call opens the connection) and builds the client.
     ///
-    /// Fails on an invalid endpoint, user agent or quota project, a missing `tls` (or
-    /// `tls-ring`) feature for an `https` endpoint, credentials that cannot be loaded, or
-    /// when called outside a tokio runtime.
+    /// Fails on an invalid endpoint, universe domain, user agent or quota project, a
+    /// missing `tls` (or `tls-ring`) feature for an `https` endpoint, credentials that cannot
+    /// be loaded, credentials of another universe domain
+    /// ([`ErrorKind::UniverseDomainMismatch`]), or when called outside a tokio runtime.
     pub async fn build(self) -> Result<Client, Error> {
         let env = if self.use_emulator_env && self.emulator_host.is_none() {
             std::env::var(EMULATOR_HOST_ENV).ok()
         } else {
             None
         };
+        let universe_env = std::env::var(UNIVERSE_DOMAIN_ENV).ok();
+        let universe = transport::resolve_universe_domain(
+            self.universe_domain.as_deref(),
+            universe_env.as_deref(),
+        )?;
         let target = transport::resolve_target(
             self.endpoint.as_deref(),
             self.emulator_host.as_deref().or(env.as_deref()),
+            &universe,
         );
         let (uri, secure) = match &target {
             Target::Endpoint(uri) => (uri.clone(), uri.starts_with("https:")),
@@ -242,25 +303,39 @@ impl ClientBuilder {
             ..self.connect.clone()
         };
         let channel = transport::connect_lazy(&uri, &connect)?;
+        let credentials = self.credentials_for(secure)?;
+        #[cfg(feature = "_auth")]
+        if let Some(credentials) = &credentials {
+            check_universe_domain(credentials, &universe, self.connect.connect_timeout).await?;
+        }
         let description = match target {
             Target::Endpoint(uri) => uri,
             Target::Emulator(uri) => format!("{uri} (emulator)"),
         };
         let target = Some(description.clone());
-        self.assemble_channel(headers, channel, secure, description, target)
+        self.assemble_channel(headers, channel, credentials, description, target, universe)
     }
 
     /// Builds a client over your own channel. Only explicitly set credentials are used.
+    ///
+    /// The universe domain plays no part here (there is no default endpoint to derive, and
+    /// the credentials are not checked against it): [`Client::universe_domain`] reports the
+    /// one set with [`with_universe_domain`](Self::with_universe_domain), else the default.
     pub fn build_with_channel(self, channel: Channel) -> Result<Client, Error> {
         let headers = self.headers_layer()?;
-        self.assemble_channel(headers, channel, false, "channel".to_owned(), None)
+        let credentials = self.credentials_for(false)?;
+        let universe = self.universe_without_env()?;
+        let description = "channel".to_owned();
+        self.assemble_channel(headers, channel, credentials, description, None, universe)
     }
 
     /// Builds a client over any tonic-compatible service (see [`Client::from_service`]).
-    /// Only explicitly set credentials are used.
+    /// Only explicitly set credentials are used; as with
+    /// [`build_with_channel`](Self::build_with_channel), the universe domain plays no part.
     pub fn build_with_service<S: TonicService>(self, service: S) -> Result<Client, Error> {
         let headers = self.headers_layer()?;
-        let transport = match self.explicit_credentials() {
+        let universe = self.universe_without_env()?;
+        let transport = match self.credentials_for(false)? {
             #[cfg(feature = "_auth")]
             Some(credentials) => Transport::Boxed(box_service(
                 transport::AuthLayer::new(credentials).layer(headers.layer(service)),
@@ -272,7 +347,14 @@ impl ClientBuilder {
             self,
             "service".to_owned(),
             None,
+            universe,
         ))
+    }
+
+    /// The universe domain of a client over a channel or service handed in: explicit, else
+    /// the default (the environment names the universe of the default endpoint only).
+    fn universe_without_env(&self) -> Result<String, Error> {
+        transport::resolve_universe_domain(self.universe_domain.as_deref(), None)
     }
 
     fn headers_layer(&self) -> Result<HeadersLayer, Error> {
@@ -286,61 +368,106 @@ impl ClientBuilder {
         Ok(layer)
     }
 
+    /// The credentials to send: explicit ones anywhere; Application Default Credentials for
+    /// `secure` targets when none were chosen; none otherwise.
     #[cfg(feature = "_auth")]
-    fn explicit_credentials(&self) -> Option<google_cloud_auth::credentials::Credentials> {
-        match &self.credentials {
-            CredentialsChoice::Explicit(c) => Some(c.clone()),
-            _ => None,
-        }
-    }
-
-    #[cfg(not(feature = "_auth"))]
-    fn explicit_credentials(&self) -> Option<std::convert::Infallible> {
-        None
-    }
-
-    /// Stacks `headers` and (for `secure` targets by default, or when explicit) credentials
-    /// over `channel`.
-    fn assemble_channel(
-        self,
-        headers: HeadersLayer,
-        channel: Channel,
+    fn credentials_for(
+        &self,
         secure: bool,
-        description: String,
-        target: Option<String>,
-    ) -> Result<Client, Error> {
-        let headers = headers.layer(channel);
-        let transport = match &self.credentials {
-            CredentialsChoice::Anonymous => Transport::Channel(headers),
-            CredentialsChoice::Default if !secure => Transport::Channel(headers),
-            #[cfg(feature = "_auth")]
-            CredentialsChoice::Explicit(credentials) => {
-                Transport::Authed(transport::AuthLayer::new(credentials.clone()).layer(headers))
-            }
-            #[cfg(feature = "_auth")]
+    ) -> Result<Option<google_cloud_auth::credentials::Credentials>, Error> {
+        match &self.credentials {
+            CredentialsChoice::Anonymous => Ok(None),
+            CredentialsChoice::Default if !secure => Ok(None),
+            CredentialsChoice::Explicit(credentials) => Ok(Some(credentials.clone())),
             CredentialsChoice::Default => {
                 transport::ensure_crypto_provider();
-                let credentials = google_cloud_auth::credentials::Builder::default()
+                google_cloud_auth::credentials::Builder::default()
                     .with_scopes([transport::CLOUD_PLATFORM_SCOPE])
                     .build()
+                    .map(Some)
                     .map_err(|e| {
                         Error::local(
                             ErrorKind::Auth,
                             "Application Default Credentials could not be loaded",
                         )
                         .with_source(e)
-                    })?;
+                    })
+            }
+        }
+    }
+
+    #[cfg(not(feature = "_auth"))]
+    fn credentials_for(&self, secure: bool) -> Result<Option<std::convert::Infallible>, Error> {
+        match &self.credentials {
+            CredentialsChoice::Default if secure => Err(Error::local(
+                ErrorKind::Auth,
+                "no credentials for a TLS endpoint: enable the `auth` (or `auth-ring`) feature of \
+                 livestream-grpc, or call `with_anonymous_credentials()`",
+            )),
+            _ => Ok(None),
+        }
+    }
+
+    /// Stacks `headers` and `credentials` (if any) over `channel`.
+    fn assemble_channel(
+        self,
+        headers: HeadersLayer,
+        channel: Channel,
+        #[cfg(feature = "_auth")] credentials: Option<google_cloud_auth::credentials::Credentials>,
+        #[cfg(not(feature = "_auth"))] credentials: Option<std::convert::Infallible>,
+        description: String,
+        target: Option<String>,
+        universe_domain: String,
+    ) -> Result<Client, Error> {
+        let headers = headers.layer(channel);
+        let transport = match credentials {
+            None => Transport::Channel(headers),
+            #[cfg(feature = "_auth")]
+            Some(credentials) => {
                 Transport::Authed(transport::AuthLayer::new(credentials).layer(headers))
             }
             #[cfg(not(feature = "_auth"))]
-            CredentialsChoice::Default => {
-                return Err(Error::local(
-                    ErrorKind::Auth,
-                    "no credentials for a TLS endpoint: enable the `auth` (or `auth-ring`) feature of \
-                     livestream-grpc, or call `with_anonymous_credentials()`",
-                ));
-            }
+            Some(never) => match never {},
         };
-        Ok(Client::assemble(transport, self, description, target))
+        Ok(Client::assemble(
+            transport,
+            self,
+            description,
+            target,
+            universe_domain,
+        ))
     }
+}
+
+/// Fails unless `credentials` belong to `universe_domain` (credentials that name none
+/// belong to the default one). Asking may take a request to the metadata server (for
+/// credentials from it), bounded by the connect timeout; no answer counts as the default
+/// universe, as google-cloud-auth itself does when the metadata server does not answer.
+#[cfg(feature = "_auth")]
+async fn check_universe_domain(
+    credentials: &google_cloud_auth::credentials::Credentials,
+    universe_domain: &str,
+    bound: Option<Duration>,
+) -> Result<(), Error> {
+    let bound = bound.unwrap_or(Duration::from_secs(20));
+    let theirs = tokio::time::timeout(bound, credentials.universe_domain())
+        .await
+        .ok()
+        .flatten();
+    let theirs = theirs
+        .as_deref()
+        .unwrap_or(transport::DEFAULT_UNIVERSE_DOMAIN);
+    if theirs.eq_ignore_ascii_case(universe_domain) {
+        return Ok(());
+    }
+    Err(Error::local(
+        ErrorKind::UniverseDomainMismatch,
+        format!(
+            "the client is configured for the universe domain {universe_domain:?} but its \
+             credentials belong to {theirs:?}: set the universe domain with \
+             `with_universe_domain` or `{UNIVERSE_DOMAIN_ENV}` (the default is \
+             {default:?}), or use credentials of that universe",
+            default = transport::DEFAULT_UNIVERSE_DOMAIN,
+        ),
+    ))
 }

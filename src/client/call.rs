@@ -20,6 +20,7 @@ use crate::paging::{Items, Pager};
 use crate::policy::{
     CallOptions, ExponentialBackoff, NeverRetry, RetryPolicy, RetryState, saturating_add,
 };
+use crate::telemetry::CallTelemetry;
 use crate::wire::{routing_header, routing_key, set_grpc_timeout};
 
 /// One RPC call, ready to send: `.await` it (or call [`send`](Call::send)), after setting
@@ -251,22 +252,15 @@ impl Client {
         options: &CallOptions,
     ) -> Result<R::Response, Error> {
         let method = R::METHOD;
-        let span = tracing::debug_span!(
-            "livestream_grpc.call",
-            rpc = method.name(),
-            attempts = tracing::field::Empty,
-            code = tracing::field::Empty,
-            latency_us = tracing::field::Empty,
-        );
-        // Latencies are measured only for a subscriber that records the spans.
-        let traced = !span.is_disabled();
         let start = Instant::now();
+        // Telemetry (src/telemetry.rs): the call span, and the end of the call recorded by
+        // `telemetry.succeeded` / `telemetry.failed`.
+        let telemetry = CallTelemetry::start(method, start, self.inner.tracing);
+        let span = telemetry.span();
+        // Latencies are measured only for a subscriber that records the spans.
+        let traced = telemetry.traced();
         let fail = |mut err: Error| {
-            if traced {
-                span.record("attempts", err.attempts());
-                span.record("code", tracing::field::debug(err.code()));
-                span.record("latency_us", start.elapsed().as_micros() as u64);
-            }
+            telemetry.failed(&err);
             err.set_method(method.name());
             if let Some(target) = &self.inner.target {
                 err.set_target(target);
@@ -338,7 +332,7 @@ impl Client {
             };
             let tonic_request = attempt_request(payload, &routing, &settings, attempt_timeout);
             let attempt_span = tracing::debug_span!(
-                parent: &span,
+                parent: span,
                 "livestream_grpc.attempt",
                 rpc = method.name(),
                 attempt,
@@ -375,11 +369,7 @@ impl Client {
 
             let status = match result {
                 Ok(response) => {
-                    if traced {
-                        span.record("attempts", attempt);
-                        span.record("code", tracing::field::debug(tonic::Code::Ok));
-                        span.record("latency_us", start.elapsed().as_micros() as u64);
-                    }
+                    telemetry.succeeded(attempt);
                     return Ok(response.into_inner());
                 }
                 Err(status) => status,
@@ -428,8 +418,9 @@ impl Client {
             if deadline.is_some_and(|d| saturating_add(Instant::now(), delay) >= d) {
                 return Err(fail(deadline_error(settings.timeout, Some(err), attempt)));
             }
+            telemetry.retried(err.code());
             tracing::debug!(
-                parent: &span,
+                parent: span,
                 rpc = method.name(),
                 attempt,
                 code = ?err.code(),

@@ -4,6 +4,7 @@
 //! # Connecting
 //!
 //! ```no_run
+//! # // no_run: connects to Google with Application Default Credentials, which CI lacks.
 //! use livestream_grpc::Client;
 //!
 //! # async fn example() -> Result<(), livestream_grpc::Error> {
@@ -23,31 +24,33 @@
 //! Each RPC is a method taking its prost request (or anything that converts into it, such
 //! as a typed name) and returning a [`Call`]: `.await` it, or set per-call options first.
 //!
-//! ```no_run
+//! ```
 //! use futures_util::StreamExt;
 //! use livestream_grpc::names::LocationName;
-//! use livestream_grpc::v1::{Channel, CreateChannelRequest};
+//! use livestream_grpc::v1::{input, CreateInputRequest, Input};
 //!
-//! # async fn example(client: livestream_grpc::Client) -> Result<(), livestream_grpc::Error> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//! # let emulator = livestream_grpc::emulator::Emulator::builder().build();
+//! # let client = livestream_grpc::Client::from_service(emulator.service());
 //! let location = LocationName::new("my-project", "us-central1")?;
 //! let operation = client
-//!     .create_channel(CreateChannelRequest {
+//!     .create_input(CreateInputRequest {
 //!         parent: location.to_string(),
-//!         channel_id: "my-channel".into(),
-//!         channel: Some(Channel::default()),
+//!         input_id: "my-input".into(),
+//!         input: Some(Input { r#type: input::Type::RtmpPush as i32, ..Default::default() }),
 //!         ..Default::default()
 //!     })
 //!     .await?;
-//! let channel = operation.until_done().await?;
+//! let input = operation.until_done().await?;         // polls until the input exists
 //!
-//! let name = location.channel("my-channel")?;
-//! client.start_channel(&name).await?.until_done().await?;
+//! let name = location.input("my-input")?;
+//! assert_eq!(client.get_input(&name).await?, input);   // a typed name converts into the request
 //!
-//! let mut channels = client.list_channels(&location).by_item();
-//! while let Some(channel) = channels.next().await {
-//!     println!("{}", channel?.name);
+//! let mut inputs = client.list_inputs(&location).by_item();
+//! while let Some(input) = inputs.next().await {
+//!     println!("{}", input?.name);
 //! }
-//! # let _ = channel;
 //! # Ok(()) }
 //! ```
 
@@ -90,12 +93,16 @@ struct ClientInner {
     /// The endpoint connected to, for the message of a connection failure (`None` for a
     /// channel or service handed in).
     target: Option<String>,
+    universe_domain: String,
+    /// Call spans at `INFO` instead of `DEBUG` ([`ClientBuilder::with_tracing`]).
+    tracing: bool,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("target", &self.inner.description)
+            .field("universe_domain", &self.inner.universe_domain)
             .field("polling", &self.inner.polling)
             .finish_non_exhaustive()
     }
@@ -124,6 +131,7 @@ impl Client {
             ClientBuilder::new(),
             "channel".to_owned(),
             None,
+            crate::transport::DEFAULT_UNIVERSE_DOMAIN.to_owned(),
         )
     }
 
@@ -167,6 +175,7 @@ impl Client {
             ClientBuilder::new(),
             "service".to_owned(),
             None,
+            crate::transport::DEFAULT_UNIVERSE_DOMAIN.to_owned(),
         )
     }
 
@@ -176,6 +185,7 @@ impl Client {
         builder: ClientBuilder,
         description: String,
         target: Option<String>,
+        universe_domain: String,
     ) -> Client {
         let methods = Method::ALL
             .iter()
@@ -196,6 +206,8 @@ impl Client {
                 polling: builder.polling,
                 description,
                 target,
+                universe_domain,
+                tracing: builder.tracing,
             }),
         }
     }
@@ -204,6 +216,12 @@ impl Client {
     /// builder's): every setting is filled.
     pub fn method_options(&self, method: Method) -> &CallOptions {
         &self.inner.methods[method as usize]
+    }
+
+    /// The universe domain this client was built for (see
+    /// [`ClientBuilder::with_universe_domain`]): `googleapis.com` unless configured.
+    pub fn universe_domain(&self) -> &str {
+        &self.inner.universe_domain
     }
 
     /// How this client polls long-running operations.
@@ -264,15 +282,23 @@ impl Client {
     /// both. Nothing is sent until you [`poll`](Operation::poll) or
     /// [`wait`](Operation::wait).
     ///
-    /// ```no_run
+    /// ```
     /// use livestream_grpc::names::OperationName;
-    /// use livestream_grpc::v1::Channel;
+    /// use livestream_grpc::v1::Input;
     ///
-    /// # async fn example(client: livestream_grpc::Client) -> Result<(), livestream_grpc::Error> {
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    /// # let emulator = livestream_grpc::emulator::Emulator::builder().build();
+    /// # let client = livestream_grpc::Client::from_service(emulator.service());
+    /// # let input = Input { r#type: livestream_grpc::v1::input::Type::RtmpPush as i32, ..Default::default() };
+    /// # let input_name = "projects/my-project/locations/us-central1/inputs/my-input".parse::<livestream_grpc::names::InputName>()?;
+    /// # let started = client.create_input((&input_name, input)).await?;
+    /// // The name of an operation that creates an input:
     /// let name: OperationName = "projects/my-project/locations/us-central1/operations/operation-1".parse()?;
-    /// let mut operation = client.operation::<Channel>(&name);
-    /// let channel = operation.wait().await?;
-    /// # let _ = channel;
+    /// # let name: OperationName = started.name().parse()?;
+    /// let mut operation = client.operation::<Input>(&name);
+    /// let input = operation.wait().await?;
+    /// # assert_eq!(input.name, input_name);
     /// # Ok(()) }
     /// ```
     pub fn operation<T>(&self, name: &OperationName) -> Operation<T>
@@ -317,11 +343,15 @@ impl OperationSource for Client {
         &self,
         name: String,
     ) -> crate::lro::BoxFuture<'_, Result<crate::longrunning::Operation, crate::Error>> {
-        let request = crate::longrunning::GetOperationRequest {
-            name,
-            ..Default::default()
-        };
-        Box::pin(self.get_operation(request).send())
+        Box::pin(self.get_operation(get_operation_request(name)).send())
+    }
+
+    fn fetch_once(
+        &self,
+        name: String,
+    ) -> crate::lro::BoxFuture<'_, Result<crate::longrunning::Operation, crate::Error>> {
+        let call = self.get_operation(get_operation_request(name));
+        Box::pin(call.with_retry_policy(crate::policy::NeverRetry).send())
     }
 
     fn cancel(&self, name: String) -> crate::lro::BoxFuture<'_, Result<(), crate::Error>> {
@@ -330,5 +360,12 @@ impl OperationSource for Client {
             ..Default::default()
         };
         Box::pin(self.cancel_operation(request).send())
+    }
+}
+
+fn get_operation_request(name: String) -> crate::longrunning::GetOperationRequest {
+    crate::longrunning::GetOperationRequest {
+        name,
+        ..Default::default()
     }
 }

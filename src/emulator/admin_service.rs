@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use prost::Message as _;
 use tonic::{Code, Request, Response, Status};
 
 use super::admin::emulator_admin_server::EmulatorAdmin;
@@ -253,5 +254,14 @@ impl EmulatorAdmin for AdminService {
             })
             .collect();
         Ok(Response::new(pb::ListRecordedRequestsResponse { requests }))
+    }
+
+    async fn export_state(
+        &self,
+        _: Request<pb::ExportStateRequest>,
+    ) -> Result<Response<pb::ExportStateResponse>, Status> {
+        Ok(Response::new(pb::ExportStateResponse {
+            snapshot: self.emulator.export_state().encode_to_vec(),
+        }))
     }
 }

@@ -112,6 +112,7 @@ pub use faults::{
 };
 pub use handle::{ControlError, Emulator, Footprint};
 pub use media::StreamProperties;
+pub use persist::STATE_FORMAT_VERSION;
 pub use remote::RemoteEmulator;
 pub use request_checks::EmulatorService;
 pub use running::{RunningEmulator, ServeError, serve};

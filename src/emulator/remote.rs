@@ -375,6 +375,25 @@ impl RemoteEmulator {
             .collect())
     }
 
+    /// See [`Emulator::export_state`](super::Emulator::export_state): the state, credentials
+    /// redacted. A snapshot that does not decode (an emulator of another version) is
+    /// `DATA_LOSS`.
+    pub async fn export_state(&self) -> Result<pb::Snapshot, ControlError> {
+        use prost::Message as _;
+        let bytes = self
+            .admin()
+            .export_state(pb::ExportStateRequest {})
+            .await
+            .map_err(|s| self.err(s))?
+            .into_inner()
+            .snapshot;
+        pb::Snapshot::decode(bytes.as_slice()).map_err(|e| {
+            ControlError(Status::data_loss(format!(
+                "the emulator's state does not decode as livestream.emulator.v1.Snapshot: {e}"
+            )))
+        })
+    }
+
     /// See [`Emulator::requests`](super::Emulator::requests). Binary headers arrive in
     /// base64 and are decoded; a header the metadata cannot hold is left out.
     pub async fn requests(&self, method: Method) -> Result<Vec<RecordedRequest>, ControlError> {

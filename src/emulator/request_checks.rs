@@ -82,6 +82,7 @@ static CHECKS: LazyLock<HashMap<&'static str, Check>> = LazyLock::new(|| {
         ClearFaults: admin::ClearFaultsRequest,
         GetCallCounts: admin::GetCallCountsRequest,
         ListRecordedRequests: admin::ListRecordedRequestsRequest,
+        ExportState: admin::ExportStateRequest,
     ));
     checks
 });
@@ -402,7 +403,16 @@ mod tests {
 
     #[test]
     fn every_method_served_has_a_decoder() {
-        assert_eq!(CHECKS.len(), 41 + 14);
+        // The API's 41 and every method of the admin service, as its proto declares them.
+        let admin = crate::reflect::descriptor_pool()
+            .unwrap()
+            .get_service_by_name("livestream.emulator.v1.EmulatorAdmin")
+            .unwrap();
+        for method in admin.methods() {
+            let path = format!("/livestream.emulator.v1.EmulatorAdmin/{}", method.name());
+            assert!(CHECKS.contains_key(path.as_str()), "no decoder for {path}");
+        }
+        assert_eq!(CHECKS.len(), 41 + admin.methods().len());
         let err = CHECKS["/google.cloud.video.livestream.v1.LivestreamService/GetChannel"](&[
             0x0a, 0x02, 0xff, 0xfe,
         ])

@@ -23,36 +23,42 @@
 //! of the overall deadline, which is sent to the service as `grpc-timeout`.
 //!
 //! Long-running operations are polled every 1 s, ×1.5, up to 20 s, for at most 30 minutes
-//! (a real channel start can take 15): see [`PollingOptions`].
+//! (a real channel start can take 15), polling through transient failures
+//! ([`Aip194Strict`]): see [`PollingOptions`].
 //!
 //! # Overriding
 //!
-//! ```no_run
+//! ```
 //! use std::time::Duration;
 //! use livestream_grpc::policy::{CallOptions, NeverRetry, RetryCodes, RetryPolicyExt};
 //! use livestream_grpc::{Client, Method};
 //! use tonic::Code;
 //!
-//! # async fn example() -> Result<(), livestream_grpc::Error> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//! # let running = livestream_grpc::emulator::Emulator::builder().start().await?;
 //! let client = Client::builder()
+//! #   .with_emulator_host(running.address().to_string())
 //!     // every method: a 2 minute deadline
 //!     .with_call_options(CallOptions::new().with_timeout(Duration::from_secs(120)))
 //!     // one method: never retried
 //!     .with_method_options(Method::StartChannel, CallOptions::new().with_retry_policy(NeverRetry))
 //!     .build()
 //!     .await?;
-//! let name = "projects/p/locations/us-central1/channels/c".parse::<livestream_grpc::names::ChannelName>()?;
+//! let location = "projects/p/locations/us-central1".parse::<livestream_grpc::names::LocationName>()?;
 //! // one call: also retry ABORTED, 3 attempts, each attempt at most 5 s
-//! let channel = client
-//!     .get_channel(&name)
+//! let channels = client
+//!     .list_channels(&location)
 //!     .with_retry_policy(RetryCodes::new([Code::Unavailable, Code::Aborted]).with_attempt_limit(3))
 //!     .with_attempt_timeout(Duration::from_secs(5))
 //!     .await?;
-//! # let _ = channel;
+//! assert!(channels.channels.is_empty());
+//! # running.shutdown().await?;
 //! # Ok(()) }
 //! ```
 
 mod backoff;
+mod polling;
 mod retry;
 
 use std::sync::Arc;
@@ -62,6 +68,10 @@ use tonic::Code;
 use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue, MetadataMap};
 
 pub use backoff::{ExponentialBackoff, ExponentialBackoffBuilder};
+pub use polling::{
+    Aip194Strict, AlwaysContinue, LimitedPollingAttempts, LimitedPollingTime, PollingBackoffPolicy,
+    PollingErrorPolicy, PollingErrorPolicyExt, PollingOptions, PollingState, StopOnError,
+};
 pub use retry::{
     LimitedAttempts, LimitedTime, NeverRetry, RetryCodes, RetryDecision, RetryPolicy,
     RetryPolicyExt, RetryState,
@@ -226,52 +236,5 @@ pub fn default_options(method: Method) -> CallOptions {
         timeout: Some(DEFAULT_TIMEOUT),
         attempt_timeout: None,
         metadata: None,
-    }
-}
-
-/// How long-running operations are polled: the backoff between `GetOperation` calls and
-/// the bound on the whole wait (30 minutes by default; never unbounded).
-#[derive(Clone, Debug, PartialEq)]
-pub struct PollingOptions {
-    pub(crate) backoff: ExponentialBackoff,
-    pub(crate) timeout: Duration,
-}
-
-impl Default for PollingOptions {
-    /// 1 s, ×1.5, up to 20 s between polls, for at most 30 minutes.
-    fn default() -> Self {
-        PollingOptions {
-            backoff: ExponentialBackoff::polling_default(),
-            timeout: DEFAULT_POLLING_TIMEOUT,
-        }
-    }
-}
-
-impl PollingOptions {
-    /// The defaults.
-    pub fn new() -> Self {
-        PollingOptions::default()
-    }
-
-    /// The delays between polls.
-    pub fn with_backoff(mut self, backoff: ExponentialBackoff) -> Self {
-        self.backoff = backoff;
-        self
-    }
-
-    /// The bound on the whole wait, from the moment waiting starts.
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// The delays between polls.
-    pub fn backoff(&self) -> &ExponentialBackoff {
-        &self.backoff
-    }
-
-    /// The bound on the whole wait.
-    pub fn timeout(&self) -> Duration {
-        self.timeout
     }
 }

@@ -1,7 +1,9 @@
 //! Connections and the tower layers under the client.
 //!
-//! - The endpoint: [`DEFAULT_ENDPOINT`] over TLS, an explicit endpoint, or the emulator named
-//!   by [`EMULATOR_HOST_ENV`] (plaintext, anonymous) when no endpoint was set.
+//! - The endpoint: an explicit endpoint; else the emulator named by [`EMULATOR_HOST_ENV`]
+//!   (plaintext, anonymous); else `https://livestream.{universe domain}` over TLS
+//!   ([`DEFAULT_ENDPOINT`] in the default universe, `googleapis.com`; see
+//!   [`UNIVERSE_DOMAIN_ENV`]).
 //! - TLS: rustls (aws-lc-rs, the provider google-cloud-auth already uses) with the
 //!   operating system's trust store, so corporate roots and TLS-inspecting proxies work as
 //!   they do for every other program on the machine; the `webpki-roots` feature adds the
@@ -36,8 +38,18 @@ pub use headers::{API_CLIENT, Headers, HeadersLayer, TONIC_VERSION, USER_AGENT_T
 
 use crate::error::Error;
 
-/// The production endpoint.
+/// The production endpoint in the default universe.
 pub const DEFAULT_ENDPOINT: &str = "https://livestream.googleapis.com";
+
+/// The default universe domain: Google Cloud's public universe.
+pub const DEFAULT_UNIVERSE_DOMAIN: &str = "googleapis.com";
+
+/// The environment variable naming the universe domain (a sovereign or air-gapped Google
+/// Cloud deployment) when
+/// [`ClientBuilder::with_universe_domain`](crate::ClientBuilder::with_universe_domain) is
+/// not used; the default endpoint is then `https://livestream.{universe domain}`. The same
+/// variable Google's own client libraries read.
+pub const UNIVERSE_DOMAIN_ENV: &str = "GOOGLE_CLOUD_UNIVERSE_DOMAIN";
 
 /// The environment variable naming a local emulator (`host:port`). When it is set and
 /// non-empty and no endpoint was set explicitly, the client connects to it over plaintext
@@ -99,9 +111,44 @@ pub(crate) enum Target {
     Emulator(String),
 }
 
+/// The universe domain: the explicit one, else a non-empty environment variable, else
+/// [`DEFAULT_UNIVERSE_DOMAIN`]. A domain that cannot be a host name's suffix is an
+/// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) error.
+pub(crate) fn resolve_universe_domain(
+    explicit: Option<&str>,
+    env: Option<&str>,
+) -> Result<String, Error> {
+    let (domain, from) = match (explicit, env.map(str::trim)) {
+        (Some(domain), _) => (domain, "with_universe_domain"),
+        (None, Some(domain)) if !domain.is_empty() => (domain, UNIVERSE_DOMAIN_ENV),
+        _ => return Ok(DEFAULT_UNIVERSE_DOMAIN.to_owned()),
+    };
+    let valid = !domain.is_empty()
+        && domain.len() <= 253
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    if !valid {
+        return Err(Error::config(format!(
+            "invalid universe domain {domain:?} (from {from}): expected a domain such as \
+             {DEFAULT_UNIVERSE_DOMAIN:?}"
+        )));
+    }
+    Ok(domain.to_ascii_lowercase())
+}
+
 /// Explicit configuration wins; otherwise a non-empty emulator variable; otherwise the
-/// production endpoint.
-pub(crate) fn resolve_target(explicit: Option<&str>, emulator_env: Option<&str>) -> Target {
+/// service's endpoint in `universe_domain`.
+pub(crate) fn resolve_target(
+    explicit: Option<&str>,
+    emulator_env: Option<&str>,
+    universe_domain: &str,
+) -> Target {
     if let Some(endpoint) = explicit {
         return Target::Endpoint(endpoint.to_owned());
     }
@@ -113,7 +160,7 @@ pub(crate) fn resolve_target(explicit: Option<&str>, emulator_env: Option<&str>)
                 Target::Emulator(format!("http://{host}"))
             }
         }
-        _ => Target::Endpoint(DEFAULT_ENDPOINT.to_owned()),
+        _ => Target::Endpoint(format!("https://livestream.{universe_domain}")),
     }
 }
 
@@ -246,27 +293,73 @@ impl Future for TransportFuture {
 mod tests {
     use super::*;
 
+    const UNIVERSE: &str = DEFAULT_UNIVERSE_DOMAIN;
+
     #[test]
     fn explicit_endpoint_wins_over_the_emulator_variable() {
         assert_eq!(
-            resolve_target(Some("https://example.com"), Some("localhost:8085")),
+            resolve_target(
+                Some("https://example.com"),
+                Some("localhost:8085"),
+                UNIVERSE
+            ),
             Target::Endpoint("https://example.com".into())
         );
         assert_eq!(
-            resolve_target(None, Some("localhost:8085")),
+            resolve_target(None, Some("localhost:8085"), UNIVERSE),
             Target::Emulator("http://localhost:8085".into())
         );
         assert_eq!(
-            resolve_target(None, Some("http://[::1]:9000")),
+            resolve_target(None, Some("http://[::1]:9000"), UNIVERSE),
             Target::Emulator("http://[::1]:9000".into())
         );
         assert_eq!(
-            resolve_target(None, Some("  ")),
+            resolve_target(None, Some("  "), UNIVERSE),
             Target::Endpoint(DEFAULT_ENDPOINT.into())
         );
         assert_eq!(
-            resolve_target(None, None),
+            resolve_target(None, None, UNIVERSE),
             Target::Endpoint(DEFAULT_ENDPOINT.into())
         );
+    }
+
+    #[test]
+    fn the_universe_domain_is_explicit_then_the_environment_then_the_default() {
+        let resolve = |explicit, env| resolve_universe_domain(explicit, env).unwrap();
+        assert_eq!(resolve(None, None), "googleapis.com");
+        assert_eq!(resolve(None, Some(" ")), "googleapis.com");
+        assert_eq!(resolve(None, Some("example-cloud.eu")), "example-cloud.eu");
+        assert_eq!(
+            resolve(Some("Sovereign.Example"), Some("example-cloud.eu")),
+            "sovereign.example"
+        );
+        // The default endpoint follows the universe; an explicit endpoint or the emulator wins.
+        assert_eq!(
+            resolve_target(None, None, "example-cloud.eu"),
+            Target::Endpoint("https://livestream.example-cloud.eu".into())
+        );
+        assert_eq!(
+            resolve_target(Some("https://private.example"), None, "example-cloud.eu"),
+            Target::Endpoint("https://private.example".into())
+        );
+        assert_eq!(
+            resolve_target(None, Some("localhost:8085"), "example-cloud.eu"),
+            Target::Emulator("http://localhost:8085".into())
+        );
+        for bad in [
+            "",
+            "https://googleapis.com",
+            "googleapis.com/",
+            "a..b",
+            "-a.com",
+            "a b",
+            "ünï.com",
+        ] {
+            let err = resolve_universe_domain(Some(bad), None).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::InvalidConfig, "{bad:?}");
+            assert!(err.to_string().contains("with_universe_domain"), "{err}");
+        }
+        let err = resolve_universe_domain(None, Some("http://x")).unwrap_err();
+        assert!(err.to_string().contains(UNIVERSE_DOMAIN_ENV), "{err}");
     }
 }

@@ -17,6 +17,7 @@ const LAYERED: &[&str] = &[
     "field_mask",
     "error",
     "policy",
+    "telemetry",
     "transport",
     "lro",
     "paging",
@@ -34,6 +35,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("field_mask", &["reflect"]),
     ("error", &["names", "field_mask"]),
     ("policy", &["methods", "error"]),
+    ("telemetry", &["methods", "error"]),
     ("transport", &["methods", "wire", "error"]),
     ("lro", &["error", "policy"]),
     ("paging", &["methods", "error"]),
@@ -47,6 +49,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "field_mask",
             "error",
             "policy",
+            "telemetry",
             "transport",
             "lro",
             "paging",
@@ -156,7 +159,7 @@ fn crate_roots(code: &str, depth: usize) -> Vec<usize> {
 }
 
 /// Every `.rs` file under `dir`, recursively.
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+pub(crate) fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };

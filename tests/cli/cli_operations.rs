@@ -5,7 +5,7 @@
 
 use crate::cli_support::*;
 use livestream_grpc::Method;
-use livestream_grpc::emulator::LroTiming;
+use livestream_grpc::emulator::{FaultScript, LroTiming};
 
 /// The operation name `--async` printed.
 fn operation_name(stdout: &str) -> String {
@@ -63,6 +63,41 @@ async fn async_then_list_describe_and_wait() {
     let id = name.rsplit('/').next().unwrap();
     assert!(ok(&emu, &["operations", "wait", id]).contains("tier: HD"));
     fails(&emu, "operations wait operation-nope", 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wait_polls_through_unavailable_and_stops_at_a_permanent_failure() {
+    let emu = start().await;
+    emu.set_lro_timing(LroTiming::Manual);
+    let name = operation_name(&ok(&emu, "inputs create in --async"));
+    // The first two polls fail; the operation is done before the third (at about 1.9 s:
+    // at once for a resumed operation, then 750 ms and 1.125 s).
+    emu.inject_faults(
+        Method::GetOperation,
+        FaultScript::codes([tonic::Code::Unavailable; 2]),
+    );
+    let before = emu.call_count(Method::GetOperation);
+    let mut waiting = spawn(&emu, format!("operations wait {name}"));
+    waiting.wait_for_stderr("waiting for operation");
+    emu.complete_operation(&name).expect("still pending");
+    let done = waiting.finish();
+    assert_eq!(done.code, 0, "{done:#?}");
+    assert!(done.stdout.contains("type: RTMP_PUSH\n"), "{done:#?}");
+    assert_eq!(emu.call_count(Method::GetOperation) - before, 3);
+
+    // A permanent failure ends the wait at once, saying how to resume.
+    let name = operation_name(&ok(&emu, "inputs create in2 --async"));
+    emu.inject_faults(
+        Method::GetOperation,
+        FaultScript::codes([tonic::Code::PermissionDenied]),
+    );
+    let failed = run(&emu, format!("operations wait {name}"));
+    assert_eq!(failed.code, 1, "{failed:#?}");
+    assert!(
+        failed.stderr.contains("Could not poll operation")
+            && failed.stderr.contains("PERMISSION_DENIED"),
+        "{failed:#?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

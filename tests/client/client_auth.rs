@@ -208,3 +208,56 @@ async fn auth_ring_installs_ring_as_the_process_provider() {
         "ring's provider, not aws-lc-rs's: {groups:?}"
     );
 }
+
+#[tokio::test]
+async fn credentials_of_another_universe_fail_the_build() {
+    let fake = Fake::new();
+    let served = fake.serve().await;
+    let of_other_universe = || {
+        let (json, _) = service_account_key();
+        google_cloud_auth::credentials::service_account::Builder::new(json)
+            .with_universe_domain("example-cloud.eu")
+            .build()
+            .unwrap()
+    };
+    // The client's universe is the default one (this binary never sets
+    // GOOGLE_CLOUD_UNIVERSE_DOMAIN): nothing is built, nothing is sent.
+    let err = Client::builder()
+        .with_endpoint(served.endpoint())
+        .with_credentials(of_other_universe())
+        .build()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UniverseDomainMismatch, "{err:?}");
+    assert!(err.is_local() && !err.may_have_been_sent());
+    let message = err.to_string();
+    assert!(
+        message.contains("\"googleapis.com\"") && message.contains("\"example-cloud.eu\""),
+        "{message}"
+    );
+
+    // Configured for that universe, the client builds and its calls carry the credentials.
+    let client = Client::builder()
+        .with_endpoint(served.endpoint())
+        .with_universe_domain("example-cloud.eu")
+        .with_credentials(of_other_universe())
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(client.universe_domain(), "example-cloud.eu");
+    client.get_channel(channel()).await.unwrap();
+    let authorization = fake.header("GetChannel", 0, "authorization").unwrap();
+    assert!(authorization.starts_with("Bearer "));
+
+    // Credentials of the default universe in a configured one fail the same way.
+    let (default_universe, _) = credentials(None);
+    let err = Client::builder()
+        .with_endpoint(served.endpoint())
+        .with_universe_domain("example-cloud.eu")
+        .with_credentials(default_universe)
+        .build()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UniverseDomainMismatch, "{err:?}");
+    assert_eq!(fake.count("GetChannel"), 1);
+}

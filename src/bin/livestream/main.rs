@@ -113,9 +113,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Emulator(args) => match args.into_control() {
             Ok(control) => emulator::control(control).await,
-            Err(serve) => emulator::run(serve)
-                .await
-                .map_err(|e| CliError::other(e.to_string())),
+            Err(serve) => emulator::run(serve).await,
         },
         command => run_interruptibly(&cli.global, command).await,
     };

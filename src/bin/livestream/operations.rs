@@ -104,9 +104,9 @@ pub(crate) async fn run(ctx: &Ctx, command: Command) -> Result<(), CliError> {
 /// fails with the operation's error.
 async fn wait(ctx: &Ctx, arg: &str) -> Result<(), CliError> {
     let name = resource::name_of::<Operation>(ctx, arg, None)?;
-    let mut op = ctx.client.operation::<()>(&name);
+    let op = ctx.client.operation::<()>(&name);
     let what = format!("Waiting for operation {}", name.operation());
-    crate::wait::wait_done(ctx, &mut op, &what, None).await?;
+    let op = crate::wait::wait_done(ctx, op, &what, None).await?;
     let Some(raw) = op.raw() else {
         return Err(CliError::other(format!(
             "operation {name} was never fetched"

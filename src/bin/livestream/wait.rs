@@ -1,5 +1,9 @@
 //! Waiting for long-running operations: `--async`, the progress spinner, the time limit.
 //!
+//! The library's poller does the polling ([`Operation::updates`], with this module's
+//! [`PollingOptions`]: its backoff, its bound, and the default polling error policy, which
+//! polls through `UNAVAILABLE` and connection failures); this module only shows progress.
+//!
 //! While a command waits, a spinner on stderr (only when stderr is a terminal) shows what
 //! is being done, the elapsed time and the latest state: the operation's progress from its
 //! `OperationMetadata`, and for channel starts and stops the channel's streaming state.
@@ -12,13 +16,13 @@ use std::io::IsTerminal as _;
 use std::time::Duration;
 
 use clap::Args;
+use futures_util::StreamExt as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use livestream_grpc::names::ChannelName;
-use livestream_grpc::policy::ExponentialBackoff;
+use livestream_grpc::policy::{ExponentialBackoff, PollingOptions};
 use livestream_grpc::v1::OperationMetadata;
 use livestream_grpc::{Error, Operation};
 use prost::{Message, Name};
-use tokio::time::Instant;
 
 use crate::context::Ctx;
 use crate::errors::CliError;
@@ -36,22 +40,25 @@ pub(crate) struct WaitArgs {
 /// How long a command waits before giving up (the operation keeps running).
 const WAIT_LIMIT: Duration = Duration::from_secs(30 * 60);
 
-/// Polling: 500 ms, ×1.5, at most 5 s between polls.
-fn backoff() -> ExponentialBackoff {
-    ExponentialBackoff::builder()
+/// Polling: 500 ms, ×1.5, at most 5 s between polls, for at most [`WAIT_LIMIT`].
+fn polling() -> PollingOptions {
+    let backoff = ExponentialBackoff::builder()
         .with_initial_delay(Duration::from_millis(500))
         .with_maximum_delay(Duration::from_secs(5))
         .with_multiplier(1.5)
         .without_jitter()
         .build()
-        .unwrap_or_else(|_| ExponentialBackoff::polling_default())
+        .unwrap_or_else(|_| ExponentialBackoff::polling_default());
+    PollingOptions::new()
+        .with_backoff(backoff)
+        .with_timeout(WAIT_LIMIT)
 }
 
 /// With `--async`, prints the operation's name and returns `None`; otherwise waits for the
 /// operation (showing `what` and the progress) and returns its result.
 pub(crate) async fn finish<T>(
     ctx: &Ctx,
-    mut op: Operation<T>,
+    op: Operation<T>,
     args: &WaitArgs,
     what: &str,
     watch: Option<&ChannelName>,
@@ -67,7 +74,7 @@ where
         );
         return Ok(None);
     }
-    wait_done(ctx, &mut op, what, watch).await?;
+    let op = wait_done(ctx, op, what, watch).await?;
     match op.result() {
         Some(result) => Ok(Some(result?)),
         None => Err(CliError::other(format!(
@@ -77,54 +84,48 @@ where
     }
 }
 
-/// Polls `op` until it is done (at most [`WAIT_LIMIT`]), showing progress. A resumed
-/// operation (known only by name) is polled at once.
-pub(crate) async fn wait_done<T, M>(
+/// Waits until `op` is done (at most [`WAIT_LIMIT`]), showing progress, and returns it
+/// done. A resumed operation (known only by name) is polled at once.
+pub(crate) async fn wait_done<T>(
     ctx: &Ctx,
-    op: &mut Operation<T, M>,
+    op: Operation<T>,
     what: &str,
     watch: Option<&ChannelName>,
-) -> Result<(), CliError>
+) -> Result<Operation<T>, CliError>
 where
     T: Message + Name + Default,
-    M: Message + Name + Default,
 {
     if op.is_done() {
-        return Ok(());
+        return Ok(op);
     }
-    ctx.set_pending(Some(op.name()));
-    let spinner = Spinner::start(what, op.name());
-    let started = Instant::now();
-    let backoff = backoff();
-    let mut polls = 0u32;
-    loop {
-        if op.raw().is_some() {
-            if op.is_done() {
-                break;
+    let mut op = op.with_polling_options(polling());
+    let name = op.name().to_owned();
+    ctx.set_pending(Some(&name));
+    let spinner = Spinner::start(what, &name);
+    {
+        let mut updates = std::pin::pin!(op.updates());
+        while let Some(update) = updates.next().await {
+            match update {
+                Ok(metadata) => spinner.show(&state(ctx, metadata.as_ref(), watch).await),
+                Err(e) => return Err(still_running(&name, e)),
             }
-            if started.elapsed() >= WAIT_LIMIT {
-                return Err(CliError::other(format!(
-                    "operation {name} is still running after {} minutes; it was not cancelled.\n\
-                     Keep waiting with: livestream operations wait {name}",
-                    WAIT_LIMIT.as_secs() / 60,
-                    name = op.name()
-                )));
-            }
-            polls += 1;
-            tokio::time::sleep(backoff.delay(polls)).await;
         }
-        if let Err(e) = op.poll().await {
-            return Err(still_running(op.name(), e));
-        }
-        spinner.show(&state(ctx, op, watch).await);
     }
     drop(spinner);
     ctx.set_pending(None);
-    Ok(())
+    Ok(op)
 }
 
-/// A polling failure: the operation itself may be fine and still running.
+/// A wait that ended without the operation's outcome: the operation itself may be fine
+/// and still running.
 fn still_running(name: &str, e: Error) -> CliError {
+    if e.kind() == livestream_grpc::ErrorKind::Timeout {
+        return CliError::other(format!(
+            "operation {name} is still running after {} minutes; it was not cancelled.\n\
+             Keep waiting with: livestream operations wait {name}",
+            WAIT_LIMIT.as_secs() / 60,
+        ));
+    }
     eprintln!(
         "Could not poll operation {name}; it may still be running.\n\
          Keep waiting with: livestream operations wait {name}"
@@ -134,20 +135,16 @@ fn still_running(name: &str, e: Error) -> CliError {
 
 /// What the spinner shows after a poll: the channel's streaming state when watching one,
 /// else the operation's progress.
-async fn state<T, M>(ctx: &Ctx, op: &Operation<T, M>, watch: Option<&ChannelName>) -> String
-where
-    T: Message + Name + Default,
-    M: Message + Name + Default,
-{
+async fn state(
+    ctx: &Ctx,
+    metadata: Option<&OperationMetadata>,
+    watch: Option<&ChannelName>,
+) -> String {
     if let Some(channel) = watch
         && let Ok(channel) = ctx.client.get_channel(channel).await
     {
         return channel.streaming_state().as_str_name().to_owned();
     }
-    let metadata = op
-        .raw()
-        .and_then(|raw| raw.metadata.as_ref())
-        .and_then(|any| any.to_msg::<OperationMetadata>().ok());
     match metadata {
         Some(m) if m.requested_cancellation => "cancelling".to_owned(),
         Some(m) if !m.verb.is_empty() => format!("{} in progress", m.verb),
