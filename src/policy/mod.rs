@@ -54,6 +54,8 @@
 
 mod backoff;
 mod retry;
+pub(crate) mod retry_loop;
+mod throttle;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,11 +63,12 @@ use std::time::Duration;
 use tonic::Code;
 use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue, MetadataMap};
 
-pub use backoff::{ExponentialBackoff, ExponentialBackoffBuilder};
+pub use backoff::{BackoffPolicy, ExponentialBackoff, ExponentialBackoffBuilder};
 pub use retry::{
     LimitedAttempts, LimitedTime, NeverRetry, RetryCodes, RetryDecision, RetryPolicy,
     RetryPolicyExt, RetryState,
 };
+pub use throttle::{AdaptiveThrottler, CircuitBreaker, NeverThrottle, RetryThrottler};
 
 use crate::methods::Method;
 pub use crate::methods::RetryClass;
@@ -92,14 +95,16 @@ pub const DEFAULT_ATTEMPTS: u32 = 5;
 /// The default bound on waiting for a long-running operation.
 pub const DEFAULT_POLLING_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
-/// Options of a call: retry policy, backoff, overall deadline, per-attempt timeout and extra
-/// request metadata. Every setting is optional; what is not set falls back to the client's
-/// options for that method, then the client's options for every method, then the
-/// [defaults](self#defaults).
+/// Options of a call: retry policy, backoff, retry throttler, idempotency, overall
+/// deadline, per-attempt timeout and extra request metadata. Every setting is optional;
+/// what is not set falls back to the client's options for that method, then the client's
+/// options for every method, then the [defaults](self#defaults).
 #[derive(Clone, Debug, Default)]
 pub struct CallOptions {
     pub(crate) retry: Option<Arc<dyn RetryPolicy>>,
-    pub(crate) backoff: Option<ExponentialBackoff>,
+    pub(crate) backoff: Option<Arc<dyn BackoffPolicy>>,
+    pub(crate) throttler: Option<Arc<dyn RetryThrottler>>,
+    pub(crate) idempotent: Option<bool>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) attempt_timeout: Option<Duration>,
     pub(crate) metadata: Option<MetadataMap>,
@@ -123,9 +128,43 @@ impl CallOptions {
         self
     }
 
-    /// The backoff between attempts (a `google.rpc.RetryInfo` delay from the service wins).
-    pub fn with_backoff(mut self, backoff: ExponentialBackoff) -> Self {
+    /// The backoff between attempts (a `google.rpc.RetryInfo` delay from the service wins):
+    /// an [`ExponentialBackoff`] or any [`BackoffPolicy`].
+    pub fn with_backoff(mut self, backoff: impl BackoffPolicy + 'static) -> Self {
+        self.backoff = Some(Arc::new(backoff));
+        self
+    }
+
+    /// The backoff, shared.
+    pub fn with_shared_backoff(mut self, backoff: Arc<dyn BackoffPolicy>) -> Self {
         self.backoff = Some(backoff);
+        self
+    }
+
+    /// The retry throttler (see [`RetryThrottler`]). A throttler keeps its counts in
+    /// itself: give calls that should share them the same one
+    /// ([`with_shared_retry_throttler`](Self::with_shared_retry_throttler)); a fresh one
+    /// per call only makes sense for [`NeverThrottle`]. By default every call of a client
+    /// shares the client's ([`ClientBuilder::with_retry_throttler`](crate::ClientBuilder::with_retry_throttler)).
+    pub fn with_retry_throttler(mut self, throttler: impl RetryThrottler + 'static) -> Self {
+        self.throttler = Some(Arc::new(throttler));
+        self
+    }
+
+    /// The retry throttler, shared with other calls or clients.
+    pub fn with_shared_retry_throttler(mut self, throttler: Arc<dyn RetryThrottler>) -> Self {
+        self.throttler = Some(throttler);
+        self
+    }
+
+    /// Whether a failure that may have reached the service can be retried: by default the
+    /// method's [`is_idempotent`](Method::is_idempotent) (reads, and mutations with a
+    /// `request_id`). `true` opts a call that is not idempotent (`PreviewInput`,
+    /// `CancelOperation`, `DeleteOperation`, `WaitOperation`) into its retry policy; `false`
+    /// retries only failures that never reached the service (connection and credentials
+    /// failures).
+    pub fn with_idempotency(mut self, idempotent: bool) -> Self {
+        self.idempotent = Some(idempotent);
         self
     }
 
@@ -157,8 +196,18 @@ impl CallOptions {
     }
 
     /// The backoff, if set.
-    pub fn backoff(&self) -> Option<&ExponentialBackoff> {
+    pub fn backoff(&self) -> Option<&Arc<dyn BackoffPolicy>> {
         self.backoff.as_ref()
+    }
+
+    /// The retry throttler, if set.
+    pub fn retry_throttler(&self) -> Option<&Arc<dyn RetryThrottler>> {
+        self.throttler.as_ref()
+    }
+
+    /// Whether failures that may have reached the service can be retried, if set.
+    pub fn idempotency(&self) -> Option<bool> {
+        self.idempotent
     }
 
     /// The overall deadline, if set.
@@ -179,6 +228,10 @@ impl CallOptions {
         if self.backoff.is_none() {
             self.backoff.clone_from(&fallback.backoff);
         }
+        if self.throttler.is_none() {
+            self.throttler.clone_from(&fallback.throttler);
+        }
+        self.idempotent = self.idempotent.or(fallback.idempotent);
         self.timeout = self.timeout.or(fallback.timeout);
         self.attempt_timeout = self.attempt_timeout.or(fallback.attempt_timeout);
         match (&mut self.metadata, &fallback.metadata) {
@@ -199,7 +252,8 @@ impl CallOptions {
 }
 
 /// The default options of `method` (see the [table](self#defaults)): every setting is
-/// filled.
+/// filled but the retry throttler, which is the client's (one per client, shared by its
+/// clones: [`ClientBuilder::with_retry_throttler`](crate::ClientBuilder::with_retry_throttler)).
 ///
 /// ```
 /// use livestream_grpc::Method;
@@ -207,22 +261,24 @@ impl CallOptions {
 ///
 /// let get = default_options(Method::GetChannel);
 /// assert_eq!(get.retry_policy().unwrap().attempt_limit(), Some(5));
+/// assert_eq!(get.idempotency(), Some(true));
+/// // Not idempotent: the same policy, but only for failures that never reached the service.
 /// let preview = default_options(Method::PreviewInput);
-/// assert_eq!(preview.retry_policy().unwrap().attempt_limit(), Some(1));
+/// assert_eq!(preview.retry_policy().unwrap().attempt_limit(), Some(5));
+/// assert_eq!(preview.idempotency(), Some(false));
 /// assert_eq!(preview.timeout(), Some(std::time::Duration::from_secs(60)));
+/// assert!(preview.retry_throttler().is_none());
 /// ```
 pub fn default_options(method: Method) -> CallOptions {
-    let retry: Arc<dyn RetryPolicy> = match method.retry_class() {
-        RetryClass::Read | RetryClass::IdempotentWrite => Arc::new(
+    CallOptions {
+        retry: Some(Arc::new(
             RetryCodes::new([Code::Unavailable])
                 .with_attempt_limit(DEFAULT_ATTEMPTS)
                 .with_time_limit(DEFAULT_TIMEOUT),
-        ),
-        RetryClass::Write => Arc::new(NeverRetry),
-    };
-    CallOptions {
-        retry: Some(retry),
-        backoff: Some(ExponentialBackoff::rpc_default()),
+        )),
+        backoff: Some(Arc::new(ExponentialBackoff::rpc_default())),
+        throttler: None,
+        idempotent: Some(method.is_idempotent()),
         timeout: Some(DEFAULT_TIMEOUT),
         attempt_timeout: None,
         metadata: None,
