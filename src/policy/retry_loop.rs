@@ -182,3 +182,469 @@ impl RetryLoop<'_> {
         err
     }
 }
+
+/// The loop on paused tokio time, without a server: each test scripts the attempts'
+/// results and checks the outcome, the attempts' timeouts and the time slept.
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::sync::{Arc, Mutex};
+
+    use tonic::{Code, Status};
+
+    use super::*;
+    use crate::ErrorKind;
+    use crate::methods::{Method, RetryClass};
+    use crate::policy::{
+        AdaptiveThrottler, CircuitBreaker, ExponentialBackoff, NeverRetry, NeverThrottle,
+        RetryCodes, RetryPolicyExt, default_options,
+    };
+
+    fn unavailable() -> Error {
+        Error::from_status(Status::unavailable("down"))
+    }
+
+    fn connect_failure() -> Error {
+        let mut status = Status::unavailable("tcp connect error");
+        status.set_source(Arc::new(tonic::ConnectError("connection refused".into())));
+        Error::from_status(status)
+    }
+
+    fn not_found() -> Error {
+        Error::from_status(Status::not_found("no"))
+    }
+
+    fn with_retry_delay(delay: Duration) -> Error {
+        let details = tonic_types::ErrorDetails::with_retry_info(Some(delay));
+        Error::from_status(<Status as tonic_types::StatusExt>::with_error_details(
+            Code::Unavailable,
+            "slow down",
+            details,
+        ))
+    }
+
+    /// 1 s, ×1.3, up to 10 s, without jitter.
+    fn exact() -> ExponentialBackoff {
+        ExponentialBackoff::builder()
+            .without_jitter()
+            .build()
+            .unwrap()
+    }
+
+    fn settings<'a>(
+        policy: &'a dyn RetryPolicy,
+        backoff: &'a dyn BackoffPolicy,
+        throttler: &'a dyn RetryThrottler,
+    ) -> RetryLoop<'a> {
+        RetryLoop {
+            policy,
+            backoff,
+            throttler,
+            idempotent: true,
+            timeout: Some(Duration::from_secs(60)),
+            attempt_timeout: None,
+        }
+    }
+
+    /// What a run did.
+    struct Run {
+        outcome: Outcome<u32>,
+        attempts: Vec<Attempt>,
+        elapsed: Duration,
+        retries: Vec<(u32, Duration)>,
+    }
+
+    /// Runs the loop: attempt n fails with the n-th of `failures`, or succeeds with n once
+    /// they are used up.
+    async fn run(settings: &RetryLoop<'_>, failures: impl IntoIterator<Item = Error>) -> Run {
+        let failures = Mutex::new(failures.into_iter().collect::<VecDeque<_>>());
+        let attempts = Mutex::new(Vec::new());
+        let mut retries = Vec::new();
+        let start = Instant::now();
+        let outcome = settings
+            .run(
+                start,
+                Instant::now,
+                tokio::time::sleep,
+                |n, _: &Error, delay| retries.push((n, delay)),
+                |attempt: Attempt| {
+                    attempts.lock().unwrap().push(attempt);
+                    let next = failures.lock().unwrap().pop_front();
+                    async move { next.map_or(Ok(attempt.number), Err) }
+                },
+            )
+            .await;
+        Run {
+            outcome,
+            attempts: attempts.into_inner().unwrap(),
+            elapsed: start.elapsed(),
+            retries,
+        }
+    }
+
+    fn always(err: fn() -> Error) -> impl Iterator<Item = Error> {
+        std::iter::repeat_with(err).take(1000)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn success_first_time_costs_one_attempt_and_tells_the_throttler() {
+        let breaker = CircuitBreaker::new(100, 50, 10).unwrap();
+        breaker.on_failure(RetryDecision::Continue);
+        let (policy, backoff) = (RetryCodes::new([Code::Unavailable]), exact());
+        let r = run(&settings(&policy, &backoff, &breaker), []).await;
+        assert_eq!(r.outcome.result.unwrap(), 1);
+        assert_eq!(r.outcome.attempts, 1);
+        assert_eq!(r.elapsed, Duration::ZERO);
+        assert_eq!(breaker.tokens(), 91);
+        assert_eq!(
+            r.attempts[0].timeout,
+            Some(Duration::from_secs(60)),
+            "the first attempt may use the whole deadline"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn exhausted_and_permanent_failures_end_the_call_differently() {
+        let backoff = exact();
+        let policy = RetryCodes::new([Code::Unavailable]).with_attempt_limit(3);
+        let s = settings(&policy, &backoff, &NeverThrottle);
+
+        let r = run(&s, always(unavailable)).await;
+        assert!(!r.outcome.throttled());
+        let err = r.outcome.result.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::RetriesExhausted, "{err:?}");
+        assert_eq!((err.attempts(), r.outcome.attempts), (3, 3));
+        assert!(!err.is_throttled());
+        assert_eq!(
+            r.retries,
+            [
+                (1, Duration::from_secs(1)),
+                (2, Duration::from_millis(1300))
+            ]
+        );
+        assert_eq!(r.elapsed, Duration::from_millis(2300));
+
+        let r = run(&s, [unavailable(), not_found()]).await;
+        let err = r.outcome.result.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Status, "permanent: as it is");
+        assert!(err.is_not_found() && err.attempts() == 2, "{err:?}");
+
+        // A connection failure keeps its kind when retries run out.
+        let r = run(&s, always(connect_failure)).await;
+        let err = r.outcome.result.unwrap_err();
+        assert_eq!((err.kind(), err.attempts()), (ErrorKind::Connect, 3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_deadline_bounds_attempts_and_sleeps() {
+        let backoff = exact();
+        let policy = RetryCodes::new([Code::Unavailable, Code::DeadlineExceeded]);
+        let mut s = settings(&policy, &backoff, &NeverThrottle);
+        s.timeout = Some(Duration::from_secs(3));
+
+        // Attempts at 0 s, 1 s and 2.3 s; the next would start at 3.99 s.
+        let r = run(&s, always(unavailable)).await;
+        let err = r.outcome.result.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
+        assert!(err.is_unavailable() || err.code() == Code::DeadlineExceeded);
+        assert_eq!(err.attempts(), 3);
+        assert_eq!(r.elapsed, Duration::from_millis(2300));
+        let timeouts: Vec<_> = r.attempts.iter().map(|a| a.timeout).collect();
+        assert_eq!(
+            timeouts,
+            [
+                Some(Duration::from_secs(3)),
+                Some(Duration::from_secs(2)),
+                Some(Duration::from_millis(700))
+            ],
+            "each attempt gets what is left"
+        );
+
+        // A per-attempt timeout is capped by what is left.
+        s.attempt_timeout = Some(Duration::from_secs(1));
+        let r = run(&s, [unavailable(), unavailable()]).await;
+        let timeouts: Vec<_> = r.attempts.iter().map(|a| a.timeout).collect();
+        assert_eq!(
+            timeouts,
+            [
+                Some(Duration::from_secs(1)),
+                Some(Duration::from_secs(1)),
+                Some(Duration::from_millis(700))
+            ]
+        );
+
+        // DEADLINE_EXCEEDED at the deadline is the call's timeout, even though the
+        // policy retries the code.
+        s.attempt_timeout = None;
+        let expired = Error::from_status(Status::deadline_exceeded("expired"));
+        let r = {
+            let failures = Mutex::new(Some(expired));
+            s.run(
+                Instant::now(),
+                Instant::now,
+                tokio::time::sleep,
+                |_, _: &Error, _| {},
+                |attempt: Attempt| {
+                    let failure = failures.lock().unwrap().take();
+                    async move {
+                        tokio::time::sleep(attempt.timeout.unwrap_or_default()).await;
+                        failure.map_or(Ok(0u32), Err)
+                    }
+                },
+            )
+            .await
+        };
+        let err = r.result.unwrap_err();
+        assert_eq!((err.kind(), err.attempts()), (ErrorKind::Timeout, 1));
+
+        // No time at all: no attempt.
+        s.timeout = Some(Duration::ZERO);
+        let r = run(&s, []).await;
+        let err = r.outcome.result.unwrap_err();
+        assert_eq!((err.kind(), err.attempts()), (ErrorKind::Timeout, 0));
+        assert!(r.attempts.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_info_delay_wins_over_the_backoff() {
+        let backoff = exact();
+        let policy = RetryCodes::new([Code::Unavailable]);
+        let s = settings(&policy, &backoff, &NeverThrottle);
+        let r = run(
+            &s,
+            [with_retry_delay(Duration::from_secs(7)), unavailable()],
+        )
+        .await;
+        assert_eq!(r.outcome.result.unwrap(), 3);
+        assert_eq!(
+            r.retries,
+            [
+                (1, Duration::from_secs(7)),
+                (2, Duration::from_millis(1300))
+            ]
+        );
+        assert_eq!(r.elapsed, Duration::from_millis(8300));
+
+        // One the deadline cannot wait for ends the call at once.
+        let r = run(&s, [with_retry_delay(Duration::from_secs(600))]).await;
+        let err = r.outcome.result.unwrap_err();
+        assert_eq!((err.kind(), err.attempts()), (ErrorKind::Timeout, 1));
+        assert_eq!(r.elapsed, Duration::ZERO);
+    }
+
+    /// Records what the loop tells it, and refuses retries when told to.
+    #[derive(Debug, Default)]
+    struct Recorder {
+        refuse: bool,
+        seen: Mutex<Vec<RetryDecision>>,
+        successes: Mutex<u32>,
+    }
+
+    impl RetryThrottler for Recorder {
+        fn throttle_retry_attempt(&self) -> bool {
+            self.refuse
+        }
+        fn on_failure(&self, decision: RetryDecision) {
+            self.seen.lock().unwrap().push(decision);
+        }
+        fn on_success(&self) {
+            *self.successes.lock().unwrap() += 1;
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn idempotency_decides_whether_a_sent_failure_is_retried() {
+        let backoff = exact();
+        let policy = RetryCodes::new([Code::Unavailable]);
+        let recorder = Recorder::default();
+        let mut s = settings(&policy, &backoff, &recorder);
+        s.idempotent = false;
+
+        // Sent, not idempotent: permanent, though the policy would retry it (and the
+        // throttler hears the policy: a transient failure).
+        let r = run(&s, [unavailable()]).await;
+        let err = r.outcome.result.unwrap_err();
+        assert_eq!((err.kind(), err.attempts()), (ErrorKind::Status, 1));
+        assert_eq!(*recorder.seen.lock().unwrap(), [RetryDecision::Continue]);
+
+        // Never sent: retried all the same.
+        let r = run(&s, [connect_failure(), connect_failure()]).await;
+        assert_eq!(r.outcome.result.unwrap(), 3);
+        assert_eq!(*recorder.successes.lock().unwrap(), 1);
+
+        // A custom policy sees both facts in the state.
+        #[derive(Debug)]
+        struct Spy(Mutex<Vec<(bool, bool)>>);
+        impl RetryPolicy for Spy {
+            fn on_error(&self, _: &Error, state: &RetryState) -> RetryDecision {
+                self.0
+                    .lock()
+                    .unwrap()
+                    .push((state.idempotent, state.may_have_been_sent));
+                RetryDecision::Continue
+            }
+        }
+        let spy = Spy(Mutex::default());
+        let s = RetryLoop {
+            policy: &spy,
+            ..settings(&policy, &backoff, &NeverThrottle)
+        };
+        run(&s, [connect_failure(), unavailable()])
+            .await
+            .outcome
+            .result
+            .unwrap();
+        assert_eq!(*spy.0.lock().unwrap(), [(true, false), (true, true)]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_throttled_retry_returns_the_last_error_with_the_true_attempt_count() {
+        let backoff = exact();
+        let policy = RetryCodes::new([Code::Unavailable]);
+        let recorder = Recorder {
+            refuse: true,
+            ..Recorder::default()
+        };
+        let r = run(&settings(&policy, &backoff, &recorder), always(unavailable)).await;
+        assert!(r.outcome.throttled());
+        let err = r.outcome.result.unwrap_err();
+        assert!(
+            err.is_throttled() && err.is_exhausted() && err.is_unavailable(),
+            "{err:?}"
+        );
+        assert_eq!((err.attempts(), r.attempts.len()), (1, 1));
+        assert_eq!(r.elapsed, Duration::ZERO, "no sleep before giving up");
+        // A permanent failure is never called throttled.
+        let r = run(&settings(&policy, &backoff, &recorder), [not_found()]).await;
+        assert!(!r.outcome.throttled());
+    }
+
+    /// A burst of calls whose every attempt fails: without a throttler each call makes
+    /// five attempts; the adaptive throttler soon refuses most retries, the circuit breaker
+    /// all of them once open. Each throttled call's attempt count is the attempts it sent.
+    #[tokio::test(start_paused = true)]
+    async fn throttling_under_a_burst_of_failures() {
+        let backoff = exact();
+        let policy = RetryCodes::new([Code::Unavailable]).with_attempt_limit(5);
+        let adaptive = AdaptiveThrottler::default();
+        let breaker = CircuitBreaker::default();
+        for (name, throttler) in [
+            ("none", &NeverThrottle as &dyn RetryThrottler),
+            ("adaptive", &adaptive),
+            ("breaker", &breaker),
+        ] {
+            let s = settings(&policy, &backoff, throttler);
+            let (mut sent, mut throttled) = (0, 0);
+            for _ in 0..200 {
+                let r = run(&s, always(unavailable)).await;
+                let err = r.outcome.result.unwrap_err();
+                assert_eq!(err.attempts() as usize, r.attempts.len(), "{name}");
+                assert!(err.is_exhausted(), "{name}: {err:?}");
+                sent += r.attempts.len();
+                throttled += usize::from(err.is_throttled());
+            }
+            match name {
+                "none" => assert_eq!((sent, throttled), (1000, 0)),
+                // p = (R − 2A)/(R + 1) with A = 0 is above 0.95 after 20 attempts.
+                "adaptive" => assert!(sent < 300 && throttled > 180, "{sent} {throttled}"),
+                // Open after five failures, and no success ever closes it.
+                _ => assert_eq!((sent, throttled), (5 + 199, 199), "{name}"),
+            }
+        }
+    }
+
+    /// Every method class × policy × failure: what the loop does follows from two rules:
+    /// a failure is retried only if it is safe (the call is idempotent, or nothing was
+    /// sent) and the policy retries its code; the policy's limits then decide how far.
+    #[tokio::test(start_paused = true)]
+    async fn every_method_class_with_every_policy() {
+        let backoff = exact();
+        let classes = [
+            RetryClass::Read,
+            RetryClass::IdempotentWrite,
+            RetryClass::Write,
+        ];
+        /// How a call ends after three failures of one kind, if it is retried at all.
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        enum Ends {
+            /// The fourth attempt succeeds.
+            Ok,
+            /// The policy's limit after this many attempts.
+            Exhausted(u32),
+            /// The first failure is returned.
+            Permanent,
+        }
+        for class in classes {
+            let method = *Method::ALL
+                .iter()
+                .find(|m| m.retry_class() == class)
+                .expect("every class has a method");
+            let default = default_options(method).retry.unwrap();
+            let policies: [(&str, &dyn RetryPolicy, Ends); 5] = [
+                ("default", &*default, Ends::Ok),
+                ("never", &NeverRetry, Ends::Permanent),
+                (
+                    "unavailable",
+                    &RetryCodes::new([Code::Unavailable]),
+                    Ends::Ok,
+                ),
+                (
+                    "2 attempts",
+                    &RetryCodes::new([Code::Unavailable]).with_attempt_limit(2),
+                    Ends::Exhausted(2),
+                ),
+                (
+                    // Attempts at 0, 1 and 2.3 s; 2.3 + 1.69 passes 3 s.
+                    "3 s",
+                    &RetryCodes::new([Code::Unavailable]).with_time_limit(Duration::from_secs(3)),
+                    Ends::Exhausted(3),
+                ),
+            ];
+            for (policy_name, policy, if_retried) in policies {
+                for idempotency in [None, Some(true), Some(false)] {
+                    let idempotent = idempotency.unwrap_or(method.is_idempotent());
+                    for (failure_name, failure) in [
+                        ("sent UNAVAILABLE", unavailable as fn() -> Error),
+                        ("connect failure", connect_failure),
+                        ("NOT_FOUND", not_found),
+                    ] {
+                        let sent = failure().may_have_been_sent();
+                        let transient = failure().code() == Code::Unavailable;
+                        let expected = if transient && (idempotent || !sent) {
+                            if_retried
+                        } else {
+                            Ends::Permanent
+                        };
+                        let s = RetryLoop {
+                            idempotent,
+                            ..settings(policy, &backoff, &NeverThrottle)
+                        };
+                        let r = run(&s, std::iter::repeat_with(failure).take(3)).await;
+                        let what = format!(
+                            "{class:?} ({method}), {policy_name}, idempotency {idempotency:?}, {failure_name}"
+                        );
+                        let ends = match &r.outcome.result {
+                            Ok(n) => {
+                                assert_eq!(*n, 4, "{what}");
+                                Ends::Ok
+                            }
+                            Err(err)
+                                if err.is_exhausted()
+                                    || (err.kind() == ErrorKind::Connect && err.attempts() > 1) =>
+                            {
+                                Ends::Exhausted(err.attempts())
+                            }
+                            Err(err) => {
+                                assert_eq!(err.attempts(), 1, "{what}: {err:?}");
+                                assert_eq!(err.kind(), failure().kind(), "{what}");
+                                Ends::Permanent
+                            }
+                        };
+                        assert_eq!(ends, expected, "{what}");
+                        assert_eq!(r.outcome.attempts as usize, r.attempts.len(), "{what}");
+                    }
+                }
+            }
+        }
+    }
+}
