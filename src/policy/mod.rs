@@ -1,23 +1,39 @@
-//! Retries, backoff and timeouts, as data: [`CallOptions`] per client and per call, the
-//! per-method defaults ([`default_options`]), and [`PollingOptions`] for long-running
-//! operations.
+//! Retries, backoff, retry throttling and timeouts, as data: [`CallOptions`] per client and
+//! per call, the per-method defaults ([`default_options`]), and [`PollingOptions`] for
+//! long-running operations.
+//!
+//! Every call runs one retry loop (`policy::retry_loop`, a function of its own, unit-tested
+//! without a server). After a failed attempt, the [`RetryPolicy`] returns a
+//! [`RetryDecision`] from the error and a [`RetryState`] (attempts, elapsed time, next
+//! delay, idempotency, whether the request may have been sent); the [`BackoffPolicy`] says
+//! how long to wait (a `google.rpc.RetryInfo` delay from the service wins); the client's
+//! [`RetryThrottler`] may refuse the retry; the overall deadline bounds it all.
+//! **Idempotency comes first**: a failure that may have reached the service is retried only
+//! if the call is idempotent, whatever the policy says.
 //!
 //! # Defaults
 //!
 //! From the Live Stream service configuration (`livestream_grpc_service_config.json`), with
-//! one deliberate extension:
+//! two deliberate extensions:
 //!
-//! | methods | retried on | attempts | backoff | deadline |
-//! |---|---|---|---|---|
-//! | Get and List (the 13 of the service config, and the four Get/List of the Operations and Locations mixins) | `UNAVAILABLE` | 5 | 1 s, ×1.3, up to 10 s, full jitter | 60 s overall |
-//! | mutations with a `request_id` (20: every Create, Update, Delete, Start and Stop) | `UNAVAILABLE` | 5 | same | 60 s overall |
-//! | everything else (`PreviewInput`, `DeleteOperation`, `CancelOperation`, `WaitOperation`) | never | 1 | — | 60 s |
+//! | methods ([`RetryClass`]) | idempotent | retried on | attempts | backoff | deadline |
+//! |---|---|---|---|---|---|
+//! | Get and List (`Read`: the 13 of the service config, and the four Get/List of the Operations and Locations mixins) | yes | `UNAVAILABLE` | 5 | 1 s, ×1.3, up to 10 s, full jitter | 60 s overall |
+//! | mutations with a `request_id` (`IdempotentWrite`, 20: every Create, Update, Delete, Start and Stop) | yes, by the `request_id` | `UNAVAILABLE` | 5 | same | 60 s overall |
+//! | everything else (`Write`: `PreviewInput`, `DeleteOperation`, `CancelOperation`, `WaitOperation`) | no | `UNAVAILABLE` that never reached the service (connection and credentials failures) | 5 | same | 60 s overall |
 //!
-//! The extension is the second row. The service ignores a request whose `request_id` it has
-//! already seen (for at least 60 minutes), and the client fills an empty `request_id` with a
-//! fresh UUIDv4 that it reuses unchanged on every attempt, so resending a mutation after
-//! `UNAVAILABLE` cannot create a second resource or start a channel twice. The peers (the
-//! official Rust and Python clients) never retry a create.
+//! Every method of a client shares one [`AdaptiveThrottler`] (factor 2.0), also shared by
+//! the client's clones.
+//!
+//! The extensions are the second and third rows. The service ignores a request whose
+//! `request_id` it has already seen (for at least 60 minutes), and the client fills an empty
+//! `request_id` with a fresh UUIDv4 that it reuses unchanged on every attempt, so resending a
+//! mutation after `UNAVAILABLE` cannot create a second resource or start a channel twice.
+//! The peers (the official Rust and Python clients) never retry a create once sent. And a
+//! connection failure means nothing was sent, so even a call that is not idempotent is
+//! retried then (as google-cloud-gax does); the service configuration retries none of the
+//! third row. The README's "Policies" section compares every default with Google's Python
+//! and Rust clients.
 //!
 //! There is no separate per-attempt timeout by default: each attempt may use what is left
 //! of the overall deadline, which is sent to the service as `grpc-timeout`.
@@ -29,7 +45,7 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use livestream_grpc::policy::{CallOptions, NeverRetry, RetryCodes, RetryPolicyExt};
+//! use livestream_grpc::policy::{CallOptions, CircuitBreaker, NeverRetry, RetryCodes, RetryPolicyExt};
 //! use livestream_grpc::{Client, Method};
 //! use tonic::Code;
 //!
@@ -39,6 +55,10 @@
 //!     .with_call_options(CallOptions::new().with_timeout(Duration::from_secs(120)))
 //!     // one method: never retried
 //!     .with_method_options(Method::StartChannel, CallOptions::new().with_retry_policy(NeverRetry))
+//!     // one method that is not idempotent: retried like a read
+//!     .with_method_options(Method::CancelOperation, CallOptions::new().with_idempotency(true))
+//!     // a circuit breaker instead of the adaptive throttler
+//!     .with_retry_throttler(CircuitBreaker::default())
 //!     .build()
 //!     .await?;
 //! let name = "projects/p/locations/us-central1/channels/c".parse::<livestream_grpc::names::ChannelName>()?;
