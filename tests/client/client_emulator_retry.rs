@@ -161,7 +161,7 @@ async fn other_codes_and_unretried_methods_fail_after_one_attempt() {
     );
     assert_eq!(emu.call_count(Method::StopChannel), 2);
 
-    // Methods without a request_id are never retried, even on UNAVAILABLE.
+    // Methods without a request_id are never retried once sent, even on UNAVAILABLE.
     let operation = client.start_channel(&name).await.unwrap();
     emu.inject_faults(
         Method::PreviewInput,
@@ -631,7 +631,8 @@ async fn every_mutation_with_a_request_id_is_retried_by_default() {
     }
 }
 
-/// The four methods that are neither reads nor carry a request_id are never retried.
+/// The four methods that are neither reads nor carry a request_id are never retried once
+/// the request was sent (a connection failure is: see `client_emulator_policies`).
 #[tokio::test(start_paused = true)]
 async fn mutations_without_a_request_id_are_never_retried() {
     let (emu, client) = in_process(LroTiming::Instant);
