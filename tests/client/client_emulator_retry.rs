@@ -528,7 +528,14 @@ async fn the_default_backoff_is_jittered_within_the_service_config_bounds() {
 #[tokio::test(start_paused = true)]
 async fn every_mutation_with_a_request_id_is_retried_by_default() {
     use livestream_grpc::field_mask::UpdateMask;
-    let (emu, client) = in_process(LroTiming::Instant);
+    use livestream_grpc::policy::NeverThrottle;
+    let emu = Emulator::builder().lro_timing(LroTiming::Instant).build();
+    // Half of this client's attempts fail, the adaptive throttler's threshold: it would
+    // refuse a retry now and then (see `client_emulator_policies` for throttling).
+    let client = Client::builder()
+        .with_retry_throttler(NeverThrottle)
+        .build_with_service(emu.service())
+        .unwrap();
     let loc = location();
     let ch = channel("ch");
     let methods: Vec<Method> = Method::ALL
