@@ -409,8 +409,8 @@ impl Error {
     /// The call ended because the [retry throttler](crate::policy::RetryThrottler) refused
     /// its next retry: the failure was retryable, but too many calls of the client were
     /// failing. Such an error is also [exhausted](Self::is_exhausted) (unless it is a
-    /// connection failure, which keeps its kind), and [`attempts`](Self::attempts) counts
-    /// the attempts actually sent.
+    /// connection or credentials failure, which keeps its kind), and
+    /// [`attempts`](Self::attempts) counts the attempts actually sent.
     pub fn is_throttled(&self) -> bool {
         self.inner.throttled
     }
