@@ -1,8 +1,8 @@
-//! Issue 11: retry throttling under a burst of failures. 64 callers read a channel in a
-//! loop from the in-process emulator; for 2 s, a share of the calls (50 %, and 90 %) fail
-//! with UNAVAILABLE (`FaultScript::probability`). Each throttler is measured on a fresh
-//! emulator and client: what the clients sent (attempts per delivered call), what they
-//! delivered, and for the circuit breaker when it opened and closed.
+//! Issue 11: retry throttling under a burst of failures. 64 callers each start a GetChannel
+//! call every 20 ms (open loop) on the in-process emulator; for 2 s, a share of the attempts
+//! (50 %, and 90 %) fail with UNAVAILABLE (`FaultScript::probability`). Each throttler is
+//! measured on a fresh emulator and client: the attempts the calls started during the burst
+//! sent, what they delivered, and for the circuit breaker when it opened and closed.
 //!
 //! `cargo bench --all-features --bench burst`; without `--bench` a short smoke run.
 
@@ -25,10 +25,14 @@ use support::{CHANNEL, Mode, populate};
 use tokio::time::Instant;
 use tonic::Code;
 
+/// How often each caller starts a call: 64 callers offer 3,200 calls/s.
+const PERIOD: Duration = Duration::from_millis(20);
+
 /// What the callers saw in each phase of a run: before (0), during (1) and after (2) the
 /// burst.
 #[derive(Default)]
 struct Counts {
+    started: [AtomicU64; 3],
     delivered: [AtomicU64; 3],
     failed: [AtomicU64; 3],
     throttled: [AtomicU64; 3],
@@ -77,29 +81,46 @@ async fn run(
     let phase = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let counts = Arc::new(Counts::default());
+    let in_flight = Arc::new(AtomicU64::new(0));
+    // Open loop: each caller starts a call every `PERIOD`, whatever became of the last
+    // one, so the load offered is the same for every throttler (a closed loop would start
+    // a new call as soon as a throttled one fails, and offer more load with a throttler).
     let mut callers = Vec::new();
     for _ in 0..shape.callers {
-        let (client, phase, stop, counts) =
-            (client.clone(), phase.clone(), stop.clone(), counts.clone());
+        let (client, phase, stop, counts, in_flight) = (
+            client.clone(),
+            phase.clone(),
+            stop.clone(),
+            counts.clone(),
+            in_flight.clone(),
+        );
         callers.push(tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(PERIOD);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             while !stop.load(Ordering::Relaxed) {
-                let request = GetChannelRequest {
-                    name: CHANNEL.into(),
-                    ..Default::default()
-                };
-                let result = client.get_channel(request).await;
+                ticks.tick().await;
+                let (client, counts, in_flight) =
+                    (client.clone(), counts.clone(), in_flight.clone());
+                // Counted in the phase the call started in.
                 let p = phase.load(Ordering::Relaxed);
-                match result {
-                    Ok(_) => counts.delivered[p].fetch_add(1, Ordering::Relaxed),
-                    Err(err) => {
-                        if err.is_throttled() {
-                            counts.throttled[p].fetch_add(1, Ordering::Relaxed);
+                counts.started[p].fetch_add(1, Ordering::Relaxed);
+                in_flight.fetch_add(1, Ordering::Relaxed);
+                tokio::spawn(async move {
+                    let request = GetChannelRequest {
+                        name: CHANNEL.into(),
+                        ..Default::default()
+                    };
+                    match client.get_channel(request).await {
+                        Ok(_) => counts.delivered[p].fetch_add(1, Ordering::Relaxed),
+                        Err(err) => {
+                            if err.is_throttled() {
+                                counts.throttled[p].fetch_add(1, Ordering::Relaxed);
+                            }
+                            counts.failed[p].fetch_add(1, Ordering::Relaxed)
                         }
-                        counts.failed[p].fetch_add(1, Ordering::Relaxed)
-                    }
-                };
-                // An in-process call may complete without ever waiting: let the others run.
-                tokio::task::yield_now().await;
+                    };
+                    in_flight.fetch_sub(1, Ordering::Relaxed);
+                });
             }
         }));
     }
@@ -149,6 +170,9 @@ async fn run(
     for caller in callers {
         caller.await.expect("a caller");
     }
+    while in_flight.load(Ordering::Relaxed) > 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let mut transitions = match monitor {
         Some(m) => m.await.expect("the monitor"),
         None => Vec::new(),
@@ -168,25 +192,24 @@ async fn run(
 fn print(name: &str, run: &Run) {
     let c = &run.counts;
     let get = |a: &[AtomicU64; 3], p: usize| a[p].load(Ordering::Relaxed);
-    let burst_delivered = get(&c.delivered, 1);
-    let per_call = |p: usize| {
-        let delivered = get(&c.delivered, p);
-        if delivered == 0 {
+    let ratio = |n: u64, d: u64| {
+        if d == 0 {
             "—".to_owned()
         } else {
-            format!("{:.2}", run.attempts[p] as f64 / delivered as f64)
+            format!("{:.2}", n as f64 / d as f64)
         }
     };
+    let (started, delivered) = (get(&c.started, 1), get(&c.delivered, 1));
     println!(
-        "| {name} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        "| {name} | {started} | {} | {} | {} ({:.1} %) | {} | {} | {} | {} |",
         run.attempts[1],
-        burst_delivered,
-        per_call(1),
-        get(&c.failed, 1),
+        ratio(run.attempts[1], started),
+        delivered,
+        100.0 * delivered as f64 / started.max(1) as f64,
+        ratio(run.attempts[1], delivered),
         get(&c.throttled, 1),
-        per_call(0),
-        get(&c.delivered, 2),
-        per_call(2),
+        ratio(run.attempts[0], get(&c.started, 0)),
+        ratio(run.attempts[2], get(&c.started, 2)),
     );
 }
 
@@ -268,7 +291,7 @@ fn main() {
             shape.after
         );
         println!(
-            "| throttler | attempts sent (burst) | calls delivered (burst) | attempts per delivered call (burst) | calls failed (burst) | of which throttled | attempts per call (before) | calls delivered (after) | attempts per call (after) |"
+            "| throttler | calls started | attempts sent | attempts per call | calls delivered | attempts per delivered call | calls throttled | attempts per call before | attempts per call after |"
         );
         println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         let none = runtime.block_on(run(shape, probability, Arc::new(NeverThrottle), None));
