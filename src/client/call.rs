@@ -6,8 +6,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::FutureExt as _;
-use futures_util::future::Either;
 use prost::Message;
 use tokio::time::Instant;
 use tonic::Status;
@@ -368,20 +366,15 @@ impl Client {
             timeout: settings.timeout,
             attempt_timeout: settings.attempt_timeout,
         };
-        // Combinators rather than an `async` block: each attempt's future is moved into the
-        // loop's state, and a smaller one is cheaper to move.
         let attempt = |attempt: Attempt| {
             let payload = match (&shared, single.take()) {
-                (Some(message), _) => Payload::Shared(Arc::clone(message)),
-                (None, Some(message)) => Payload::Message(message),
+                (Some(message), _) => Some(Payload::Shared(Arc::clone(message))),
+                (None, Some(message)) => Some(Payload::Message(message)),
                 // Unreachable: a policy limited to one attempt does not retry.
-                (None, None) => {
-                    return Either::Left(std::future::ready(Err(Error::decode(
-                        "internal: a request sent twice",
-                    ))));
-                }
+                (None, None) => None,
             };
-            let tonic_request = attempt_request(payload, &routing, &settings, attempt.timeout);
+            let tonic_request = payload
+                .map(|payload| attempt_request(payload, &routing, &settings, attempt.timeout));
             let attempt_span = tracing::debug_span!(
                 parent: &span,
                 "livestream_grpc.attempt",
@@ -391,28 +384,29 @@ impl Client {
                 latency_us = tracing::field::Empty,
             );
             let mut grpc = self.grpc();
-            let path = http::uri::PathAndQuery::from_static(method.path());
-            let call = async move {
-                grpc.ready().await.map_err(Status::from_error)?;
-                grpc.unary(
-                    tonic_request,
-                    path,
-                    PayloadCodec::<R, R::Response>(PhantomData),
-                )
-                .await
-            }
-            .instrument(attempt_span.clone());
-            let bounded = match attempt.timeout {
-                Some(t) => Either::Left(tokio::time::timeout(t, call).map(move |result| {
-                    result.unwrap_or_else(|_| {
+            async move {
+                let Some(tonic_request) = tonic_request else {
+                    return Err(Error::decode("internal: a request sent twice"));
+                };
+                let path = http::uri::PathAndQuery::from_static(method.path());
+                let call = async move {
+                    grpc.ready().await.map_err(Status::from_error)?;
+                    grpc.unary(
+                        tonic_request,
+                        path,
+                        PayloadCodec::<R, R::Response>(PhantomData),
+                    )
+                    .await
+                }
+                .instrument(attempt_span.clone());
+                let result = match attempt.timeout {
+                    Some(t) => tokio::time::timeout(t, call).await.unwrap_or_else(|_| {
                         Err(Status::deadline_exceeded(format!(
                             "attempt timed out after {t:?}"
                         )))
-                    })
-                })),
-                None => Either::Right(call),
-            };
-            Either::Right(bounded.map(move |result| {
+                    }),
+                    None => call.await,
+                };
                 if traced {
                     let code = result
                         .as_ref()
@@ -424,7 +418,7 @@ impl Client {
                     Ok(response) => Ok(response.into_inner()),
                     Err(status) => Err(Error::from_status(attempt_status(status, &attempt))),
                 }
-            }))
+            }
         };
         let on_retry = |attempt: u32, err: &Error, delay: Duration| {
             tracing::debug!(
