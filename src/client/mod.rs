@@ -69,13 +69,14 @@ pub use methods::Rpc;
 use crate::lro::{Operation, OperationSource};
 use crate::methods::Method;
 use crate::names::OperationName;
-use crate::policy::{CallOptions, PollingOptions, default_options};
+use crate::policy::{AdaptiveThrottler, CallOptions, PollingOptions, default_options};
 use tower_layer::Layer as _;
 
 use crate::transport::{HeadersLayer, TonicService, Transport, box_service};
 
 /// A client of the Live Stream API: a cheap `Clone` handle (an `Arc`) over one connection
-/// (HTTP/2 multiplexes concurrent calls), its per-method options and its polling options.
+/// (HTTP/2 multiplexes concurrent calls), its per-method options, its retry throttler and
+/// its polling options.
 ///
 /// See the [module documentation](self) for an overview; every RPC method documents its
 /// behaviour and has an example.
@@ -187,10 +188,21 @@ impl Client {
         target: Option<String>,
         universe_domain: String,
     ) -> Client {
+        // One throttler for every method of the client and its clones.
+        let throttler = CallOptions::new().with_shared_retry_throttler(
+            builder
+                .throttler
+                .clone()
+                .unwrap_or_else(|| Arc::new(AdaptiveThrottler::default())),
+        );
         let methods = Method::ALL
             .iter()
             .map(|&method| {
-                let client_wide = builder.call_options.clone().or(&default_options(method));
+                let client_wide = builder
+                    .call_options
+                    .clone()
+                    .or(&default_options(method))
+                    .or(&throttler);
                 builder
                     .method_options
                     .iter()
