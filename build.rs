@@ -6,7 +6,7 @@
 //! | `protos` | prost messages, tonic stubs (`_includes.rs`), `file_descriptor_set.bin` | `src/generated.rs`, `src/lib.rs` |
 //! | `api_table` | `api_table.rs`: `Method`, the request traits' impls, `for_each_rpc!` | `src/api.rs` |
 //! | `names` | `resource_names.rs`: the typed resource names | `src/names.rs` |
-//! | `client_methods` | `client_methods.rs`: the 41 documented `Client` methods | `src/client/methods.rs` |
+//! | `client_methods` | `client_methods.rs`: the 41 documented `Client` methods, each with an example from `doc_examples` that runs on an in-process emulator | `src/client/methods.rs` |
 //! | `snapshot` | `api_surface.txt`: the generated public surface, as text | the `api_snapshot` test |
 //!
 //! Every generator reads the same model (`build/model.rs`), read once off the proto
@@ -16,6 +16,8 @@
 mod api_table;
 #[path = "build/client_methods.rs"]
 mod client_methods;
+#[path = "build/doc_examples.rs"]
+mod doc_examples;
 #[path = "build/model.rs"]
 mod model;
 #[path = "build/names.rs"]
@@ -40,6 +42,11 @@ const ENTRY_FILES: &[&str] = &[
     "livestream/emulator/v1/admin.proto",
     "livestream/emulator/v1/state.proto",
 ];
+
+/// Files only the embedded descriptor set needs, with no generated Rust: the `google.rpc`
+/// error details, so that the proto3 JSON of an error's details (`google.protobuf.Any`, which
+/// needs its type's descriptor) works in the emulator's REST layer.
+const DESCRIPTOR_ONLY_FILES: &[&str] = &["google/rpc/error_details.proto"];
 
 fn main() -> Result<(), BoxError> {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
@@ -79,7 +86,8 @@ fn main() -> Result<(), BoxError> {
     let patterns = model::name_patterns(&pool);
     let rpcs = model::rpcs(&pool, &fds, &patterns)?;
 
-    protos::descriptor_set(&proto_root, ENTRY_FILES, &out_dir)?;
+    let runtime_files = [ENTRY_FILES, DESCRIPTOR_ONLY_FILES].concat();
+    protos::descriptor_set(&proto_root, &runtime_files, &out_dir)?;
     let artifacts = [
         ("api_table.rs", api_table::generate(&rpcs)?),
         ("resource_names.rs", names::generate(&patterns)?),

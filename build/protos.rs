@@ -19,6 +19,11 @@ pub(crate) fn descriptor_set(
         .include_imports(true)
         .include_source_info(false)
         .open_files(entry_files)?;
+    for file in runtime.files() {
+        if let Some(path) = file.path() {
+            println!("cargo:rerun-if-changed={}", path.display());
+        }
+    }
     write_if_changed(
         &out_dir.join("file_descriptor_set.bin"),
         &runtime.encode_file_descriptor_set(),

@@ -10,7 +10,8 @@
 //!
 //! The workflow: reset, make operations manual and complete them by hand, start a channel,
 //! connect the simulated encoder, script an `UNAVAILABLE` that the client's retries absorb,
-//! count the calls, move the clock, force a failure and recover, and reset again.
+//! count the calls, move the clock, force a failure and recover, export the state, and reset
+//! again.
 
 use std::error::Error as StdError;
 use std::time::Duration;
@@ -114,6 +115,20 @@ async fn main() -> Result<(), BoxError> {
     remote.recover_channel(&channel_name).await?;
     let recovered = client.get_channel(&channel_name).await?;
     println!("after recover: {:?}", recovered.streaming_state());
+
+    // The whole state, as the snapshot of a --data-dir (credentials redacted).
+    let state = remote.export_state().await?;
+    assert!(
+        state
+            .channels
+            .iter()
+            .any(|c| c.channel.as_ref().is_some_and(|c| c.name == channel_name))
+    );
+    println!(
+        "exported: {} channels, {} operations",
+        state.channels.len(),
+        state.operations.len()
+    );
 
     remote.reset().await?;
     assert!(client.list_channels(&location).await?.channels.is_empty());

@@ -11,7 +11,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 proto="$here/proto"
-version=${1:-$(sed -n 's/^Package: `google-proto-files@\(.*\)`.*/\1/p' "$proto/README.md" 2>/dev/null || true)}
+version=${1:-$(sed -n 's/^Package: `google-proto-files@\([^`]*\)`.*/\1/p' "$proto/README.md" 2>/dev/null || true)}
 [ -n "$version" ] || { echo "usage: $0 VERSION" >&2; exit 2; }
 
 entries=(
@@ -20,6 +20,8 @@ entries=(
   google/cloud/video/livestream/v1/outputs.proto
   google/longrunning/operations.proto
   google/cloud/location/locations.proto
+  # The google.rpc error details, for the JSON of errors over REST (the emulator's REST layer).
+  google/rpc/error_details.proto
 )
 
 work=$(mktemp -d)
@@ -64,8 +66,9 @@ Package: \`google-proto-files@$version\` from the npm registry (Apache-2.0, see 
 Re-vendor with \`scripts/update-protos.sh VERSION\`; \`tests/api/proto_checksums.rs\` checks every
 file against \`SHA256SUMS\`.
 
-The set is the five entry files (Live Stream v1 \`service\`, \`resources\`, \`outputs\`,
-\`google/longrunning/operations.proto\`, \`google/cloud/location/locations.proto\`) and the
+The set is the six entry files (Live Stream v1 \`service\`, \`resources\`, \`outputs\`,
+\`google/longrunning/operations.proto\`, \`google/cloud/location/locations.proto\`,
+\`google/rpc/error_details.proto\`) and the
 transitive closure of their imports. \`google/protobuf/*\` is not copied: protox has those
 built in. ${#files[@]} files, $total bytes.
 

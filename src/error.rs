@@ -91,6 +91,8 @@ struct Inner {
     details: Option<ErrorDetails>,
     attempts: u32,
     sent: bool,
+    /// The retry throttler refused the next retry.
+    throttled: bool,
     method: Option<&'static str>,
     /// The endpoint a client failed to connect to (connection failures only).
     target: Option<String>,
@@ -109,6 +111,7 @@ impl Error {
                 details: None,
                 attempts: 0,
                 sent,
+                throttled: false,
                 method: None,
                 target: None,
                 request_id: None,
@@ -154,6 +157,7 @@ impl Error {
                 details,
                 attempts: 1,
                 sent,
+                throttled: false,
                 method: None,
                 target: None,
                 request_id: None,
@@ -188,6 +192,12 @@ impl Error {
         if self.inner.kind == ErrorKind::Status {
             self.inner.kind = ErrorKind::RetriesExhausted;
         }
+        self
+    }
+
+    /// Marks the error as the end of a call whose retry the throttler refused.
+    pub(crate) fn throttled(mut self) -> Self {
+        self.inner.throttled = true;
         self
     }
 
@@ -401,6 +411,15 @@ impl Error {
         self.inner.kind == ErrorKind::RetriesExhausted
     }
 
+    /// The call ended because the [retry throttler](crate::policy::RetryThrottler) refused
+    /// its next retry: the failure was retryable, but too many calls of the client were
+    /// failing. Such an error is also [exhausted](Self::is_exhausted) (unless it is a
+    /// connection or credentials failure, which keeps its kind), and
+    /// [`attempts`](Self::attempts) counts the attempts actually sent.
+    pub fn is_throttled(&self) -> bool {
+        self.inner.throttled
+    }
+
     /// A long-running operation finished with an error (see [`ErrorKind::Operation`]).
     pub fn is_operation_failure(&self) -> bool {
         self.inner.kind == ErrorKind::Operation
@@ -555,8 +574,13 @@ impl fmt::Display for Error {
         match (&inner.status, inner.kind) {
             (Some(status), ErrorKind::RetriesExhausted) => write!(
                 f,
-                "gave up after {} attempts: {:?}: {}",
+                "gave up after {} attempts{}: {:?}: {}",
                 inner.attempts,
+                if inner.throttled {
+                    " (retry throttled)"
+                } else {
+                    ""
+                },
                 status.code(),
                 status.message()
             ),
@@ -565,8 +589,10 @@ impl fmt::Display for Error {
                     Some(target) => write!(f, "cannot connect to {target}")?,
                     None => f.write_str("cannot connect")?,
                 }
-                if inner.attempts > 1 {
-                    write!(f, " ({} attempts)", inner.attempts)?;
+                match (inner.attempts, inner.throttled) {
+                    (n, true) => write!(f, " ({n} attempts, retry throttled)")?,
+                    (n, false) if n > 1 => write!(f, " ({n} attempts)")?,
+                    _ => {}
                 }
                 write!(f, ": {:?}: {}", status.code(), status.message())?;
                 // The cause (`Connection refused`, a TLS alert) is at the end of the chain.
@@ -614,6 +640,9 @@ impl fmt::Debug for Error {
         }
         if inner.attempts > 0 {
             d.field("attempts", &inner.attempts);
+        }
+        if inner.throttled {
+            d.field("throttled", &true);
         }
         d.field("may_have_been_sent", &inner.sent);
         if let Some(details) = &inner.details {
@@ -699,6 +728,15 @@ mod tests {
             err.to_string(),
             "gave up after 5 attempts: Unavailable: down"
         );
+        let mut last = Error::from_status(Status::unavailable("down"));
+        last.set_attempts(2);
+        let throttled = last.exhausted().throttled();
+        assert!(throttled.is_throttled() && throttled.is_exhausted());
+        assert_eq!(
+            throttled.to_string(),
+            "gave up after 2 attempts (retry throttled): Unavailable: down"
+        );
+        assert!(format!("{throttled:?}").contains("throttled: true"));
         let timeout = Error::timeout(
             "deadline of 60s passed",
             Some(Error::from_status(Status::unavailable("down"))),

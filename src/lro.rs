@@ -55,12 +55,20 @@ pub(crate) trait OperationSource: Send + Sync {
 
 /// A long-running operation whose result is a `T` and whose metadata is an `M`.
 ///
-/// ```no_run
-/// use livestream_grpc::names::ChannelName;
+/// ```
+/// use livestream_grpc::names::InputName;
+/// use livestream_grpc::v1::{input, Input};
 ///
-/// # async fn example(client: livestream_grpc::Client) -> Result<(), livestream_grpc::Error> {
-/// let name: ChannelName = "projects/my-project/locations/us-central1/channels/my-channel".parse()?;
-/// let mut operation = client.start_channel(&name).await?;
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+/// # // Operations take 12 s, on tokio's paused clock.
+/// # let emulator = livestream_grpc::emulator::Emulator::builder()
+/// #     .lro_timing(livestream_grpc::emulator::LroTiming::Delay(std::time::Duration::from_secs(12)))
+/// #     .build();
+/// # let client = livestream_grpc::Client::from_service(emulator.service());
+/// let name: InputName = "projects/my-project/locations/us-central1/inputs/my-input".parse()?;
+/// let input = Input { r#type: input::Type::RtmpPush as i32, ..Default::default() };
+/// let mut operation = client.create_input((&name, input)).await?;
 /// println!("resume later with {}", operation.name());
 /// while !operation.poll().await? {
 ///     if let Some(metadata) = operation.metadata()? {
@@ -68,7 +76,8 @@ pub(crate) trait OperationSource: Send + Sync {
 ///     }
 ///     tokio::time::sleep(std::time::Duration::from_secs(5)).await;
 /// }
-/// operation.wait().await?;
+/// let input = operation.wait().await?;
+/// assert_eq!(input.name, name);
 /// # Ok(()) }
 /// ```
 pub struct Operation<T, M = OperationMetadata> {

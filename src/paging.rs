@@ -6,12 +6,15 @@
 //! the pages report. To resume later, save [`Pager::next_page_token`] and put it in the
 //! request's `page_token`.
 //!
-//! ```no_run
+//! ```
 //! use futures_util::{StreamExt, TryStreamExt};
 //! use livestream_grpc::names::LocationName;
 //! use livestream_grpc::v1::ListChannelsRequest;
 //!
-//! # async fn example(client: livestream_grpc::Client) -> Result<(), livestream_grpc::Error> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//! # let emulator = livestream_grpc::emulator::Emulator::builder().build();
+//! # let client = livestream_grpc::Client::from_service(emulator.service());
 //! let location = LocationName::new("my-project", "us-central1")?;
 //! let request = ListChannelsRequest {
 //!     parent: location.to_string(),

@@ -153,13 +153,12 @@ impl CallTelemetry {
 
     /// The call failed with `err`.
     pub(crate) fn failed(&self, err: &Error) {
-        // `gcp.client.throttled`: recorded `false` until the retry loop has a throttler;
-        // then it passes whether the throttler refused a retry of this call.
-        self.finish(err.code(), err.attempts(), false);
+        // `gcp.client.throttled`: whether the retry throttler refused a retry of this call.
+        self.finish(err.code(), err.attempts(), err.is_throttled());
     }
 
     /// Records the end of the call. `throttled`: whether the retry throttler refused a
-    /// retry (always `false` until the client has a throttler).
+    /// retry.
     fn finish(&self, code: tonic::Code, attempts: u32, throttled: bool) {
         #[cfg(feature = "metrics")]
         if self.opted_in {

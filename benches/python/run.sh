@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Google's official Python client beside our `Client`, against one standalone emulator
-# process (issue 6, item 7; BENCHMARKS.md). Not run by CI: it needs PyPI.
+# process (issue 6, item 7; BENCHMARKS.md). Not run by CI (benches/compat/run.sh, which CI
+# runs, uses the same virtualenv for the REST workflow).
 #
 #   benches/python/run.sh              # GetChannel: Python and Rust in alternation, ratios
 #   benches/python/run.sh workflow     # scripts/python-workflow.py in the same virtualenv
+#   benches/python/run.sh workflow-rest  # the same with transport="rest" (HTTP/1.1 + JSON)
 #
 # Creates benches/python/.venv (pinned requirements.txt), builds the release emulator and
 # the Rust side (`cargo bench --all-features --bench peer`), starts `livestream emulator`
@@ -39,7 +41,7 @@ trap stop_emulator EXIT
 
 # `workflow` waits on delayed operations, as the script's header suggests.
 lro_delay=0ms
-[[ $job == workflow ]] && lro_delay=1s
+[[ $job == workflow* ]] && lro_delay=1s
 target/release/livestream emulator --port 0 --lro-delay "$lro_delay" >"$out/emulator.log" &
 emulator_pid=$!
 for _ in $(seq 100); do
@@ -54,6 +56,9 @@ echo "emulator pid $emulator_pid on $host; load average $(cut -d' ' -f1-3 /proc/
 case $job in
 workflow)
     "$py" scripts/python-workflow.py
+    ;;
+workflow-rest)
+    "$py" scripts/python-workflow.py rest
     ;;
 getchannel)
     for round in $(seq "$rounds"); do
@@ -91,7 +96,7 @@ print(f"\nemulator peak RSS (VmHWM) after both clients: {peak_kib / 1024:.1f} Mi
 EOF
     ;;
 *)
-    echo "usage: $0 [getchannel|workflow]" >&2
+    echo "usage: $0 [getchannel|workflow|workflow-rest]" >&2
     exit 2
     ;;
 esac

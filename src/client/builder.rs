@@ -1,5 +1,6 @@
 //! [`ClientBuilder`]: endpoint, credentials, headers, connection and call options.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tonic::transport::Channel;
@@ -8,7 +9,7 @@ use tower_layer::Layer as _;
 use super::Client;
 use crate::error::{Error, ErrorKind};
 use crate::methods::Method;
-use crate::policy::{CallOptions, PollingOptions};
+use crate::policy::{CallOptions, PollingOptions, RetryThrottler};
 use crate::transport::{
     self, ConnectOptions, EMULATOR_HOST_ENV, HeadersLayer, Target, TonicService, Transport,
     UNIVERSE_DOMAIN_ENV, box_service,
@@ -40,12 +41,14 @@ enum CredentialsChoice {
 /// | connect timeout | 20 s |
 /// | HTTP/2 keep-alive | off |
 /// | call options | per method, see [`policy`](crate::policy#defaults) |
+/// | retry throttler | an [`AdaptiveThrottler`](crate::policy::AdaptiveThrottler) (factor 2.0) of the client's own, shared by its clones |
 /// | polling | 1 s, ×1.5, up to 20 s, for at most 30 minutes; transient poll failures polled through |
 /// | call spans | at `DEBUG`; at `INFO` with [`with_tracing`](Self::with_tracing) |
 ///
 /// Explicit configuration always wins over the environment.
 ///
 /// ```no_run
+/// # // no_run: connects to Google with Application Default Credentials, which CI lacks.
 /// use std::time::Duration;
 /// use livestream_grpc::Client;
 ///
@@ -72,6 +75,7 @@ pub struct ClientBuilder {
     connect: ConnectOptions,
     pub(super) call_options: CallOptions,
     pub(super) method_options: Vec<(Method, CallOptions)>,
+    pub(super) throttler: Option<Arc<dyn RetryThrottler>>,
     pub(super) polling: PollingOptions,
     pub(super) tracing: bool,
 }
@@ -95,6 +99,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("connect", &self.connect)
             .field("call_options", &self.call_options)
             .field("method_options", &self.method_options)
+            .field("throttler", &self.throttler)
             .field("polling", &self.polling)
             .field("tracing", &self.tracing)
             .finish()
@@ -124,6 +129,7 @@ impl ClientBuilder {
             },
             call_options: CallOptions::new(),
             method_options: Vec::new(),
+            throttler: None,
             polling: PollingOptions::default(),
             tracing: false,
         }
@@ -240,6 +246,21 @@ impl ClientBuilder {
     /// Options for one method, over [`with_call_options`](Self::with_call_options).
     pub fn with_method_options(mut self, method: Method, options: CallOptions) -> Self {
         self.method_options.push((method, options));
+        self
+    }
+
+    /// The retry throttler of every call of the client (and its clones), unless call or
+    /// method options set another: see [`RetryThrottler`]. By default each client has an
+    /// [`AdaptiveThrottler`](crate::policy::AdaptiveThrottler) of its own;
+    /// [`NeverThrottle`](crate::policy::NeverThrottle) turns throttling off.
+    pub fn with_retry_throttler(mut self, throttler: impl RetryThrottler + 'static) -> Self {
+        self.throttler = Some(Arc::new(throttler));
+        self
+    }
+
+    /// The retry throttler, shared with other clients (so that they throttle together).
+    pub fn with_shared_retry_throttler(mut self, throttler: Arc<dyn RetryThrottler>) -> Self {
+        self.throttler = Some(throttler);
         self
     }
 

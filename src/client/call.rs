@@ -17,8 +17,10 @@ use super::{Client, Rpc};
 use crate::error::{Error, ErrorKind};
 use crate::methods::ListRequest;
 use crate::paging::{Items, Pager};
+use crate::policy::retry_loop::{Attempt, DEADLINE_SLACK, RetryLoop};
 use crate::policy::{
-    CallOptions, ExponentialBackoff, NeverRetry, RetryPolicy, RetryState, saturating_add,
+    BackoffPolicy, CallOptions, ExponentialBackoff, NeverRetry, NeverThrottle, RetryPolicy,
+    RetryThrottler,
 };
 use crate::telemetry::CallTelemetry;
 use crate::wire::{routing_header, routing_key, set_grpc_timeout};
@@ -72,8 +74,50 @@ impl<'a, R: Rpc> Call<'a, R> {
     }
 
     /// The backoff of this call.
-    pub fn with_backoff(mut self, backoff: ExponentialBackoff) -> Self {
+    pub fn with_backoff(mut self, backoff: impl BackoffPolicy + 'static) -> Self {
         self.options = self.options.with_backoff(backoff);
+        self
+    }
+
+    /// The retry throttler of this call instead of the client's: [`NeverThrottle`] to
+    /// retry as the policy says, or a shared one (`Arc<CircuitBreaker>`, ...).
+    ///
+    /// [`NeverThrottle`]: crate::policy::NeverThrottle
+    pub fn with_retry_throttler(mut self, throttler: impl RetryThrottler + 'static) -> Self {
+        self.options = self.options.with_retry_throttler(throttler);
+        self
+    }
+
+    /// Whether this call may be retried after a failure that may have reached the service
+    /// (see [`CallOptions::with_idempotency`]). `true` opts a call that is not idempotent
+    /// into its retry policy: do it only if sending it twice is harmless for you (a
+    /// `CancelOperation` of an operation you own, a `PreviewInput`).
+    ///
+    /// ```
+    /// # use livestream_grpc::{Client, Method, emulator::{Emulator, FaultScript, LroTiming}};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    /// # tokio::time::pause();
+    /// # let emulator = Emulator::builder().lro_timing(LroTiming::Manual).build();
+    /// # let client = Client::from_service(emulator.service());
+    /// use livestream_grpc::names::InputName;
+    /// use livestream_grpc::v1::{input, Input};
+    ///
+    /// let name: InputName = "projects/my-project/locations/us-central1/inputs/my-input".parse()?;
+    /// let input = Input { r#type: input::Type::RtmpPush as i32, ..Default::default() };
+    /// let operation = client.create_input((&name, input)).await?;
+    /// # emulator.inject_faults(Method::CancelOperation, FaultScript::codes([tonic::Code::Unavailable]));
+    /// // Cancelling twice is harmless here: retry it on UNAVAILABLE like a read.
+    /// let request = livestream_grpc::longrunning::CancelOperationRequest {
+    ///     name: operation.name().to_owned(),
+    ///     ..Default::default()
+    /// };
+    /// client.cancel_operation(request).with_idempotency(true).await?;
+    /// # assert_eq!(emulator.call_count(Method::CancelOperation), 2);
+    /// # Ok(()) }
+    /// ```
+    pub fn with_idempotency(mut self, idempotent: bool) -> Self {
+        self.options = self.options.with_idempotency(idempotent);
         self
     }
 
@@ -228,24 +272,20 @@ impl<U: Message + Default> Decoder for ResponseDecoder<U> {
 /// The settings of one call, resolved: per call, then the client's for the method.
 struct Resolved<'o> {
     retry: &'o dyn RetryPolicy,
-    backoff: &'o ExponentialBackoff,
+    backoff: &'o dyn BackoffPolicy,
+    throttler: &'o dyn RetryThrottler,
+    idempotent: bool,
     timeout: Option<Duration>,
     attempt_timeout: Option<Duration>,
     metadata: [Option<&'o tonic::metadata::MetadataMap>; 2],
 }
 
 static NEVER: NeverRetry = NeverRetry;
-
-/// How much earlier than our own timer a server may end an attempt for its deadline: the
-/// `grpc-timeout` header rounds the remaining time down to its unit (under a microsecond
-/// below 100 s, under a millisecond below 100,000 s).
-const DEADLINE_SLACK: Duration = Duration::from_millis(1);
+static NO_THROTTLE: NeverThrottle = NeverThrottle;
 
 impl Client {
-    /// Runs one RPC: local validation, `request_id`, routing header, attempts, backoff.
-    ///
-    /// One flat async fn (rather than nested ones) keeps the future small: every level of
-    /// nesting would add a copy of the tonic call's state on every call.
+    /// Runs one RPC: local validation, `request_id`, routing header, then the retry loop
+    /// ([`RetryLoop`]) around one tonic call per attempt.
     pub(crate) async fn invoke<R: Rpc>(
         &self,
         mut request: R,
@@ -253,14 +293,13 @@ impl Client {
     ) -> Result<R::Response, Error> {
         let method = R::METHOD;
         let start = Instant::now();
-        // Telemetry (src/telemetry.rs): the call span, and the end of the call recorded by
-        // `telemetry.succeeded` / `telemetry.failed`.
+        // Telemetry (src/telemetry.rs): the call span, retries, and the end of the call
+        // recorded by `telemetry.succeeded` / `telemetry.failed`.
         let telemetry = CallTelemetry::start(method, start, self.inner.tracing);
         let span = telemetry.span();
         // Latencies are measured only for a subscriber that records the spans.
         let traced = telemetry.traced();
-        let fail = |mut err: Error| {
-            telemetry.failed(&err);
+        let finish = |mut err: Error| {
             err.set_method(method.name());
             if let Some(target) = &self.inner.target {
                 err.set_target(target);
@@ -278,25 +317,33 @@ impl Client {
                 .unwrap_or(&NEVER),
             backoff: options
                 .backoff
-                .as_ref()
-                .or(defaults.backoff.as_ref())
+                .as_deref()
+                .or(defaults.backoff.as_deref())
                 .unwrap_or(&fallback_backoff),
+            throttler: options
+                .throttler
+                .as_deref()
+                .or(defaults.throttler.as_deref())
+                .unwrap_or(&NO_THROTTLE),
+            idempotent: options
+                .idempotent
+                .or(defaults.idempotent)
+                .unwrap_or(method.is_idempotent()),
             timeout: options.timeout.or(defaults.timeout),
             attempt_timeout: options.attempt_timeout.or(defaults.attempt_timeout),
             metadata: [options.metadata.as_ref(), defaults.metadata.as_ref()],
         };
 
-        request.validate().map_err(fail)?;
+        if let Err(err) = request.validate() {
+            telemetry.failed(&err);
+            return Err(finish(err));
+        }
         // Every error from here on names the request_id sent, so the caller can resend.
         let request_id = fill_request_id(&mut request);
-        let fail = |err: Error| {
-            let mut err = fail(err);
-            err.set_request_id(request_id.clone());
-            err
-        };
         let routing = routing_header(method.routing_field(), request.routing_value());
 
-        let deadline = settings.timeout.map(|t| saturating_add(start, t));
+        // A retryable request is shared by every attempt; a single-attempt request is sent
+        // as is.
         let retry_possible = settings.retry.attempt_limit() != Some(1);
         let (shared, mut single) = if retry_possible {
             (Some(Arc::new(request)), None)
@@ -304,120 +351,69 @@ impl Client {
             (None, Some(request))
         };
 
-        let mut attempt = 0u32;
-        loop {
-            attempt += 1;
-            // The first attempt starts with the call, so it sends the configured timeout
-            // itself: a `grpc-timeout` that is the same on every call can stay in the HPACK
-            // tables of both peers, where one that differs by microseconds per call is sent
-            // in full and takes a new table entry each time.
-            let attempt_start = if attempt == 1 { start } else { Instant::now() };
-            let remaining = deadline.map(|d| d.saturating_duration_since(attempt_start));
-            if remaining == Some(Duration::ZERO) {
-                return Err(fail(deadline_error(settings.timeout, None, attempt - 1)));
-            }
-            let attempt_timeout = match (settings.attempt_timeout, remaining) {
-                (Some(a), Some(r)) => Some(a.min(r)),
-                (a, r) => a.or(r),
-            };
-            // A retryable request is shared by every attempt; a single-attempt request is
-            // sent as is.
+        let retry_loop = RetryLoop {
+            policy: settings.retry,
+            backoff: settings.backoff,
+            throttler: settings.throttler,
+            idempotent: settings.idempotent,
+            timeout: settings.timeout,
+            attempt_timeout: settings.attempt_timeout,
+        };
+        let attempt = |attempt: Attempt| {
             let payload = match (&shared, single.take()) {
-                (Some(message), _) => Payload::Shared(Arc::clone(message)),
-                (None, Some(message)) => Payload::Message(message),
-                // Unreachable: without retries the loop ends after the first attempt.
-                (None, None) => {
-                    return Err(fail(Error::decode("internal: a request sent twice")));
-                }
+                (Some(message), _) => Some(Payload::Shared(Arc::clone(message))),
+                (None, Some(message)) => Some(Payload::Message(message)),
+                // Unreachable: a policy limited to one attempt does not retry.
+                (None, None) => None,
             };
-            let tonic_request = attempt_request(payload, &routing, &settings, attempt_timeout);
+            let tonic_request = payload
+                .map(|payload| attempt_request(payload, &routing, &settings, attempt.timeout));
             let attempt_span = tracing::debug_span!(
                 parent: span,
                 "livestream_grpc.attempt",
                 rpc = method.name(),
-                attempt,
+                attempt = attempt.number,
                 code = tracing::field::Empty,
                 latency_us = tracing::field::Empty,
             );
             let mut grpc = self.grpc();
-            let path = http::uri::PathAndQuery::from_static(method.path());
-            let call = async move {
-                grpc.ready().await.map_err(Status::from_error)?;
-                grpc.unary(
-                    tonic_request,
-                    path,
-                    PayloadCodec::<R, R::Response>(PhantomData),
-                )
-                .await
-            }
-            .instrument(attempt_span.clone());
-            let result = match attempt_timeout {
-                Some(t) => tokio::time::timeout(t, call).await.unwrap_or_else(|_| {
-                    Err(Status::deadline_exceeded(format!(
-                        "attempt timed out after {t:?}"
-                    )))
-                }),
-                None => call.await,
-            };
-            if traced {
-                let code = result
-                    .as_ref()
-                    .map_or_else(Status::code, |_| tonic::Code::Ok);
-                attempt_span.record("code", tracing::field::debug(code));
-                attempt_span.record("latency_us", attempt_start.elapsed().as_micros() as u64);
-            }
-
-            let status = match result {
-                Ok(response) => {
-                    telemetry.succeeded(attempt);
-                    return Ok(response.into_inner());
-                }
-                Err(status) => status,
-            };
-            // A server that enforces the `grpc-timeout` we sent may end the attempt a moment
-            // before our own timer fires: with DEADLINE_EXCEEDED as gRPC says, or with
-            // CANCELLED ("Timeout expired") as tonic servers do. Either is this attempt's
-            // timeout, whoever noticed first.
-            let status = match attempt_timeout {
-                Some(t)
-                    if status.code() == tonic::Code::Cancelled
-                        && attempt_start.elapsed() + DEADLINE_SLACK >= t =>
-                {
-                    Status::deadline_exceeded(format!(
-                        "attempt timed out after {t:?} (the server ended it: {})",
-                        status.message()
-                    ))
-                }
-                _ => status,
-            };
-            let mut err = Error::from_status(status);
-            err.set_attempts(attempt);
-            // An attempt cut short by the overall deadline is the call's timeout.
-            if err.code() == tonic::Code::DeadlineExceeded
-                && deadline.is_some_and(|d| saturating_add(Instant::now(), DEADLINE_SLACK) >= d)
-            {
-                return Err(fail(deadline_error(settings.timeout, Some(err), attempt)));
-            }
-            if !retry_possible {
-                return Err(fail(err));
-            }
-            let delay = err
-                .retry_delay()
-                .unwrap_or_else(|| settings.backoff.sleep_for(attempt));
-            let state = RetryState::new(attempt, start.elapsed(), delay);
-            if !settings.retry.should_retry(&err, &state) {
-                // Retryable in principle, but the policy's limits stopped it.
-                let first = RetryState::new(1, Duration::ZERO, Duration::ZERO);
-                let err = if settings.retry.should_retry(&err, &first) {
-                    err.exhausted()
-                } else {
-                    err
+            async move {
+                let Some(tonic_request) = tonic_request else {
+                    return Err(Error::decode("internal: a request sent twice"));
                 };
-                return Err(fail(err));
+                let path = http::uri::PathAndQuery::from_static(method.path());
+                let call = async move {
+                    grpc.ready().await.map_err(Status::from_error)?;
+                    grpc.unary(
+                        tonic_request,
+                        path,
+                        PayloadCodec::<R, R::Response>(PhantomData),
+                    )
+                    .await
+                }
+                .instrument(attempt_span.clone());
+                let result = match attempt.timeout {
+                    Some(t) => tokio::time::timeout(t, call).await.unwrap_or_else(|_| {
+                        Err(Status::deadline_exceeded(format!(
+                            "attempt timed out after {t:?}"
+                        )))
+                    }),
+                    None => call.await,
+                };
+                if traced {
+                    let code = result
+                        .as_ref()
+                        .map_or_else(Status::code, |_| tonic::Code::Ok);
+                    attempt_span.record("code", tracing::field::debug(code));
+                    attempt_span.record("latency_us", attempt.start.elapsed().as_micros() as u64);
+                }
+                match result {
+                    Ok(response) => Ok(response.into_inner()),
+                    Err(status) => Err(Error::from_status(attempt_status(status, &attempt))),
+                }
             }
-            if deadline.is_some_and(|d| saturating_add(Instant::now(), delay) >= d) {
-                return Err(fail(deadline_error(settings.timeout, Some(err), attempt)));
-            }
+        };
+        let on_retry = |attempt: u32, err: &Error, delay: Duration| {
             telemetry.retried(err.code());
             tracing::debug!(
                 parent: span,
@@ -427,8 +423,39 @@ impl Client {
                 delay_ms = delay.as_millis() as u64,
                 "retrying"
             );
-            tokio::time::sleep(delay).await;
+        };
+        let outcome = retry_loop
+            .run(start, Instant::now, tokio::time::sleep, on_retry, attempt)
+            .await;
+
+        // The call ends here: its attempts, code, latency and whether a retry was throttled.
+        match &outcome.result {
+            Ok(_) => telemetry.succeeded(outcome.attempts),
+            Err(err) => telemetry.failed(err),
         }
+        outcome.result.map_err(|err| {
+            let mut err = finish(err);
+            err.set_request_id(request_id);
+            err
+        })
+    }
+}
+
+/// A server that enforces the `grpc-timeout` we sent may end the attempt a moment before
+/// our own timer fires: with DEADLINE_EXCEEDED as gRPC says, or with CANCELLED ("Timeout
+/// expired") as tonic servers do. Either is this attempt's timeout, whoever noticed first.
+fn attempt_status(status: Status, attempt: &Attempt) -> Status {
+    match attempt.timeout {
+        Some(t)
+            if status.code() == tonic::Code::Cancelled
+                && attempt.start.elapsed() + DEADLINE_SLACK >= t =>
+        {
+            Status::deadline_exceeded(format!(
+                "attempt timed out after {t:?} (the server ended it: {})",
+                status.message()
+            ))
+        }
+        _ => status,
     }
 }
 
@@ -466,16 +493,4 @@ fn attempt_request<R>(
         set_grpc_timeout(request.metadata_mut(), t);
     }
     request
-}
-
-fn deadline_error(timeout: Option<Duration>, last: Option<Error>, attempts: u32) -> Error {
-    let mut err = Error::timeout(
-        format!(
-            "the call's deadline of {:?} passed",
-            timeout.unwrap_or_default()
-        ),
-        last,
-    );
-    err.set_attempts(attempts);
-    err
 }

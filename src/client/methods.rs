@@ -135,6 +135,29 @@ mod tests {
         }
     }
 
+    /// Issue 12, item 2 (an LRO's result type had to be guessed) and the examples that did
+    /// not run: every method has an example that runs (no `no_run`; on an in-process
+    /// emulator, see `build/doc_examples.rs`), and every long-running one names its result.
+    #[test]
+    fn every_method_has_a_running_example_and_lros_name_their_result() {
+        use crate::methods::{Method, MethodKind};
+        for method in Method::ALL {
+            let doc = method_doc(method.rust_name());
+            assert!(doc.contains("# Example"), "{method:?}: an example");
+            assert!(!doc.contains("no_run"), "{method:?}: its example runs");
+            assert!(
+                doc.contains("Client::from_service(emulator.service())"),
+                "{method:?}"
+            );
+            if method.kind() == MethodKind::LongRunning {
+                assert!(
+                    doc.contains("and returns its result, "),
+                    "{method:?}: names its result type"
+                );
+            }
+        }
+    }
+
     #[test]
     fn proto_cross_references_are_rendered_as_code_not_left_raw() {
         const MESSAGES: &str = include_str!(concat!(

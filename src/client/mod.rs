@@ -4,6 +4,7 @@
 //! # Connecting
 //!
 //! ```no_run
+//! # // no_run: connects to Google with Application Default Credentials, which CI lacks.
 //! use livestream_grpc::Client;
 //!
 //! # async fn example() -> Result<(), livestream_grpc::Error> {
@@ -23,31 +24,33 @@
 //! Each RPC is a method taking its prost request (or anything that converts into it, such
 //! as a typed name) and returning a [`Call`]: `.await` it, or set per-call options first.
 //!
-//! ```no_run
+//! ```
 //! use futures_util::StreamExt;
 //! use livestream_grpc::names::LocationName;
-//! use livestream_grpc::v1::{Channel, CreateChannelRequest};
+//! use livestream_grpc::v1::{input, CreateInputRequest, Input};
 //!
-//! # async fn example(client: livestream_grpc::Client) -> Result<(), livestream_grpc::Error> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//! # let emulator = livestream_grpc::emulator::Emulator::builder().build();
+//! # let client = livestream_grpc::Client::from_service(emulator.service());
 //! let location = LocationName::new("my-project", "us-central1")?;
 //! let operation = client
-//!     .create_channel(CreateChannelRequest {
+//!     .create_input(CreateInputRequest {
 //!         parent: location.to_string(),
-//!         channel_id: "my-channel".into(),
-//!         channel: Some(Channel::default()),
+//!         input_id: "my-input".into(),
+//!         input: Some(Input { r#type: input::Type::RtmpPush as i32, ..Default::default() }),
 //!         ..Default::default()
 //!     })
 //!     .await?;
-//! let channel = operation.until_done().await?;
+//! let input = operation.until_done().await?;         // polls until the input exists
 //!
-//! let name = location.channel("my-channel")?;
-//! client.start_channel(&name).await?.until_done().await?;
+//! let name = location.input("my-input")?;
+//! assert_eq!(client.get_input(&name).await?, input);   // a typed name converts into the request
 //!
-//! let mut channels = client.list_channels(&location).by_item();
-//! while let Some(channel) = channels.next().await {
-//!     println!("{}", channel?.name);
+//! let mut inputs = client.list_inputs(&location).by_item();
+//! while let Some(input) = inputs.next().await {
+//!     println!("{}", input?.name);
 //! }
-//! # let _ = channel;
 //! # Ok(()) }
 //! ```
 
@@ -66,13 +69,14 @@ pub use methods::Rpc;
 use crate::lro::{Operation, OperationSource};
 use crate::methods::Method;
 use crate::names::OperationName;
-use crate::policy::{CallOptions, PollingOptions, default_options};
+use crate::policy::{AdaptiveThrottler, CallOptions, PollingOptions, default_options};
 use tower_layer::Layer as _;
 
 use crate::transport::{HeadersLayer, TonicService, Transport, box_service};
 
 /// A client of the Live Stream API: a cheap `Clone` handle (an `Arc`) over one connection
-/// (HTTP/2 multiplexes concurrent calls), its per-method options and its polling options.
+/// (HTTP/2 multiplexes concurrent calls), its per-method options, its retry throttler and
+/// its polling options.
 ///
 /// See the [module documentation](self) for an overview; every RPC method documents its
 /// behaviour and has an example.
@@ -184,10 +188,21 @@ impl Client {
         target: Option<String>,
         universe_domain: String,
     ) -> Client {
+        // One throttler for every method of the client and its clones.
+        let throttler = CallOptions::new().with_shared_retry_throttler(
+            builder
+                .throttler
+                .clone()
+                .unwrap_or_else(|| Arc::new(AdaptiveThrottler::default())),
+        );
         let methods = Method::ALL
             .iter()
             .map(|&method| {
-                let client_wide = builder.call_options.clone().or(&default_options(method));
+                let client_wide = builder
+                    .call_options
+                    .clone()
+                    .or(&default_options(method))
+                    .or(&throttler);
                 builder
                     .method_options
                     .iter()
@@ -279,15 +294,23 @@ impl Client {
     /// both. Nothing is sent until you [`poll`](Operation::poll) or
     /// [`wait`](Operation::wait).
     ///
-    /// ```no_run
+    /// ```
     /// use livestream_grpc::names::OperationName;
-    /// use livestream_grpc::v1::Channel;
+    /// use livestream_grpc::v1::Input;
     ///
-    /// # async fn example(client: livestream_grpc::Client) -> Result<(), livestream_grpc::Error> {
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    /// # let emulator = livestream_grpc::emulator::Emulator::builder().build();
+    /// # let client = livestream_grpc::Client::from_service(emulator.service());
+    /// # let input = Input { r#type: livestream_grpc::v1::input::Type::RtmpPush as i32, ..Default::default() };
+    /// # let input_name = "projects/my-project/locations/us-central1/inputs/my-input".parse::<livestream_grpc::names::InputName>()?;
+    /// # let started = client.create_input((&input_name, input)).await?;
+    /// // The name of an operation that creates an input:
     /// let name: OperationName = "projects/my-project/locations/us-central1/operations/operation-1".parse()?;
-    /// let mut operation = client.operation::<Channel>(&name);
-    /// let channel = operation.wait().await?;
-    /// # let _ = channel;
+    /// # let name: OperationName = started.name().parse()?;
+    /// let mut operation = client.operation::<Input>(&name);
+    /// let input = operation.wait().await?;
+    /// # assert_eq!(input.name, input_name);
     /// # Ok(()) }
     /// ```
     pub fn operation<T>(&self, name: &OperationName) -> Operation<T>

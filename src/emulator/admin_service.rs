@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use prost::Message as _;
 use tonic::{Code, Request, Response, Status};
 
 use super::admin::emulator_admin_server::EmulatorAdmin;
@@ -248,9 +249,19 @@ impl EmulatorAdmin for AdminService {
                     .map(|(key, value)| pb::Header { key, value })
                     .collect(),
                 request_id: r.request_id.clone().unwrap_or_default(),
+                transport: r.transport.as_str().to_owned(),
                 method: r.method,
             })
             .collect();
         Ok(Response::new(pb::ListRecordedRequestsResponse { requests }))
+    }
+
+    async fn export_state(
+        &self,
+        _: Request<pb::ExportStateRequest>,
+    ) -> Result<Response<pb::ExportStateResponse>, Status> {
+        Ok(Response::new(pb::ExportStateResponse {
+            snapshot: self.emulator.export_state().encode_to_vec(),
+        }))
     }
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use super::housekeeping::housekeeping_loop;
-use super::{Emulator, EmulatorConfig, LroTiming, RunningEmulator, ServeError};
+use super::{Emulator, EmulatorConfig, LroTiming, RunningEmulator, ServeError, admin};
 
 /// Configures an emulator before it starts.
 #[derive(Clone, Debug)]
@@ -15,6 +15,7 @@ pub struct EmulatorBuilder {
     address: SocketAddr,
     data_dir: Option<PathBuf>,
     base_time: Option<SystemTime>,
+    initial_state: Option<admin::Snapshot>,
     housekeeping: Duration,
     fsync: bool,
 }
@@ -26,6 +27,7 @@ impl Default for EmulatorBuilder {
             address: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: None,
             base_time: None,
+            initial_state: None,
             housekeeping: Duration::from_millis(500),
             fsync: false,
         }
@@ -83,10 +85,44 @@ impl EmulatorBuilder {
         self
     }
 
-    /// An emulator for in-process use ([`Emulator::service`]); the data directory, if
-    /// any, is ignored.
+    /// Start with this state: resources, operations (pending ones complete on their
+    /// schedule), remembered `request_id`s, the operation counter, and the clock no earlier
+    /// than the snapshot's `saved_at`. What [`Emulator::export_state`] answers (so redacted
+    /// stream keys stay redacted), or a `--data-dir`'s `state.pb` decoded. With a
+    /// [`data_dir`](Self::data_dir) that already holds a state, that state replaces this
+    /// one; an empty directory starts from this one (it seeds the directory).
+    ///
+    /// ```
+    /// use livestream_grpc::emulator::Emulator;
+    /// use livestream_grpc::v1::{input, Input};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    /// let first = Emulator::builder().build();
+    /// let client = livestream_grpc::Client::from_service(first.service());
+    /// let name = "projects/p/locations/us-central1/inputs/studio".parse::<livestream_grpc::names::InputName>()?;
+    /// let input = Input { r#type: input::Type::RtmpPush as i32, ..Default::default() };
+    /// client.create_input((&name, input)).await?.until_done().await?;
+    ///
+    /// let second = Emulator::builder().initial_state(first.export_state()).build();
+    /// let client = livestream_grpc::Client::from_service(second.service());
+    /// assert_eq!(client.get_input(&name).await?.name, name);
+    /// # Ok(()) }
+    /// ```
+    pub fn initial_state(mut self, snapshot: admin::Snapshot) -> Self {
+        self.initial_state = Some(snapshot);
+        self
+    }
+
+    /// An emulator for in-process use ([`Emulator::service`]), with the
+    /// [`initial_state`](Self::initial_state) if any; the data directory, if any, is
+    /// ignored.
     pub fn build(self) -> Emulator {
-        Emulator::from_parts(self.config, self.base_time.unwrap_or_else(SystemTime::now))
+        let emulator =
+            Emulator::from_parts(self.config, self.base_time.unwrap_or_else(SystemTime::now));
+        if let Some(snapshot) = self.initial_state {
+            emulator.load_state(snapshot);
+        }
+        emulator
     }
 
     /// Binds the address (default `127.0.0.1:0`), loads the data directory if any, and
@@ -110,15 +146,17 @@ impl EmulatorBuilder {
         let incoming =
             tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(
-            tonic::transport::Server::builder().serve_with_incoming_shutdown(
-                emulator.service(),
-                incoming,
-                async {
-                    let _ = stopped.await;
-                },
-            ),
-        );
+        let server = tonic::transport::Server::builder();
+        // HTTP/1.1 too, for the REST mapping (dispatched on the content-type).
+        #[cfg(feature = "rest")]
+        let server = server.accept_http1(true);
+        let server = tokio::spawn(server.serve_with_incoming_shutdown(
+            emulator.service(),
+            incoming,
+            async {
+                let _ = stopped.await;
+            },
+        ));
         let endpoint = format!("http://{address}");
         let channel = tonic::transport::Endpoint::from_shared(endpoint.clone())?.connect_lazy();
         let (stop_housekeeping, housekeeping_stopped) = tokio::sync::oneshot::channel::<()>();

@@ -205,6 +205,43 @@ impl FaultScript {
     }
 }
 
+/// How a call reached the emulator: gRPC, or the REST mapping (feature `rest`), which is
+/// transcoded into the same gRPC service and so counted, faulted and recorded alike.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Transport {
+    /// gRPC (HTTP/2, protobuf).
+    #[default]
+    Grpc,
+    /// HTTP/1.1 + JSON, the API's REST mapping.
+    Rest,
+}
+
+impl Transport {
+    /// `grpc` or `rest`: the admin API's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Grpc => "grpc",
+            Transport::Rest => "rest",
+        }
+    }
+
+    /// The transport of an admin API spelling; anything unknown (an older emulator sends
+    /// none) is gRPC.
+    pub(crate) fn from_name(name: &str) -> Transport {
+        match name {
+            "rest" => Transport::Rest,
+            _ => Transport::Grpc,
+        }
+    }
+}
+
+impl std::fmt::Display for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One call as the emulator received it. Credential headers ([`CREDENTIAL_HEADERS`]) are
 /// redacted to their scheme and length (`Bearer <redacted, 187 bytes>`) unless
 /// [`EmulatorConfig::record_credentials`](super::EmulatorConfig::record_credentials) is on;
@@ -218,6 +255,8 @@ pub struct RecordedRequest {
     pub metadata: MetadataMap,
     /// The request's `request_id`, if the method has one and it was set.
     pub request_id: Option<String>,
+    /// How the call came: gRPC, or REST (its HTTP headers are the metadata).
+    pub transport: Transport,
 }
 
 impl RecordedRequest {
@@ -283,6 +322,7 @@ impl std::fmt::Debug for RecordedRequest {
             .field("method", &self.method)
             .field("header_names", &keys)
             .field("request_id", &self.request_id)
+            .field("transport", &self.transport)
             .finish()
     }
 }
@@ -457,6 +497,7 @@ impl Controls {
         index: usize,
         mut metadata: MetadataMap,
         request_id: Option<&str>,
+        transport: Transport,
         log: RequestLog,
     ) -> Injected {
         if let Some(count) = self.counts.get(index) {
@@ -478,6 +519,7 @@ impl Controls {
                 method: name.to_owned(),
                 metadata,
                 request_id: request_id.filter(|r| !r.is_empty()).map(str::to_owned),
+                transport,
             });
         }
         let fault = match m.steps.pop_front() {

@@ -1,5 +1,5 @@
 //! The [`Emulator`] handle: building one, serving it in-process, and the controls of its
-//! configuration, clock, operations and reset; and [`ControlError`], what every control
+//! configuration, clock, operations, reset and state export; and [`ControlError`], what every control
 //! answers when it cannot be carried out. The fault, latency and call-log controls are in
 //! `fault_controls.rs`, the simulated encoder and forced failures in `media_controls.rs`.
 
@@ -15,7 +15,7 @@ use super::shared::Shared;
 use super::store::State;
 use super::{
     EmulatorBuilder, EmulatorConfig, EmulatorService, LroTiming, admin, admin_service, errors,
-    service,
+    persist, service,
 };
 
 /// A control call that could not be carried out: an unknown method name, a resource that
@@ -187,6 +187,42 @@ impl Emulator {
     pub fn reset(&self) {
         self.with_state(State::reset);
         self.shared.controls.reset();
+    }
+
+    /// The state: resources, operations, remembered `request_id`s and the clock, as the
+    /// snapshot `--data-dir` keeps (`state.pb`, see `proto/livestream/emulator/v1/state.proto`),
+    /// with credentials redacted (an RTMP push distribution's `stream_key` becomes
+    /// `<redacted, N bytes>`). Faults, latencies, call counts and recorded requests are not
+    /// part of it. The admin service's `ExportState` and
+    /// [`RemoteEmulator::export_state`](super::RemoteEmulator::export_state) answer the same.
+    ///
+    /// Another emulator starts from it with
+    /// [`EmulatorBuilder::initial_state`](super::EmulatorBuilder::initial_state)
+    /// (`livestream emulator --load-state`). Encoded (`prost::Message::encode_to_vec`) and
+    /// saved as `state.pb` in an otherwise empty directory, it is also what an emulator
+    /// started with that `--data-dir` begins with.
+    ///
+    /// ```
+    /// use livestream_grpc::emulator::Emulator;
+    /// use livestream_grpc::v1::{input, CreateInputRequest, Input};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    /// let emulator = Emulator::builder().build();
+    /// let client = livestream_grpc::Client::from_service(emulator.service());
+    /// let name = "projects/p/locations/us-central1/inputs/studio".parse::<livestream_grpc::names::InputName>()?;
+    /// let input = Input { r#type: input::Type::RtmpPush as i32, ..Default::default() };
+    /// client.create_input((&name, input)).await?.until_done().await?;
+    ///
+    /// let state = emulator.export_state();
+    /// assert_eq!(state.inputs.len(), 1);
+    /// assert_eq!(state.inputs[0].name, name);
+    /// assert_eq!(state.operations.len(), 1);    // the CreateInput operation, done
+    /// # Ok(()) }
+    /// ```
+    pub fn export_state(&self) -> admin::Snapshot {
+        let now = self.now();
+        let state = self.shared.read(now);
+        persist::export(&state, now)
     }
 
     /// How much the emulator holds now, after running the transitions due (retention

@@ -1,6 +1,6 @@
 //! What keeps a socket emulator going in the background, and its data directory
-//! (EMULATOR.md, "Durability"): due timers run on their own; at start the snapshot is
-//! loaded and the journal replayed; the journal is compacted into a new snapshot when it
+//! (EMULATOR.md, "Durability"): due timers run on their own; at start an initial state
+//! (`EmulatorBuilder::initial_state`) or the snapshot is loaded and the journal replayed; the journal is compacted into a new snapshot when it
 //! has grown (and at shutdown).
 
 use std::io;
@@ -15,6 +15,20 @@ use super::store::system_time;
 use super::{Emulator, persist};
 
 impl Emulator {
+    /// Replaces the state by `snapshot` (at build, before anything is served), moves the
+    /// clock to the snapshot's save time if that is later, and rebuilds the timers.
+    pub(super) fn load_state(&self, snapshot: super::admin::Snapshot) {
+        let saved_at = snapshot.saved_at.as_ref().and_then(system_time);
+        let mut state = write_lock(&self.shared.state);
+        persist::restore(&mut state, snapshot);
+        if let Some(saved_at) = saved_at
+            && let Ok(behind) = saved_at.duration_since(self.now())
+        {
+            self.shared.clock.advance(behind);
+        }
+        state.rebuild_timers(self.now());
+    }
+
     /// Loads `dir` (the snapshot, then the journal records after it), writes the result as
     /// a fresh snapshot, and starts journaling every change there. Blocking I/O.
     pub(super) fn open_data_dir(&self, dir: &Path, fsync: bool) -> io::Result<()> {

@@ -49,6 +49,10 @@
 //! Or without a socket: [`Emulator::service`] is a tower service ([`EmulatorService`]) that
 //! the generated clients accept directly (`LivestreamServiceClient::new(emu.service())`).
 //!
+//! With the `rest` feature the same port (and the same in-process service) also serves the
+//! API's REST mapping, HTTP/1.1 + JSON, transcoded into the same service, for Google's REST
+//! clients (EMULATOR.md, "REST").
+//!
 //! The controls ([`Emulator`] methods, and the admin gRPC service [`admin`] on the same
 //! port) drive the clock, LRO completion, the simulated encoder, failure hooks, fault
 //! injection, call counts and recorded request metadata.
@@ -91,6 +95,8 @@ mod paging;
 mod persist;
 mod remote;
 mod request_checks;
+#[cfg(feature = "rest")]
+mod rest;
 mod running;
 mod service;
 mod shared;
@@ -101,9 +107,12 @@ pub use builder::EmulatorBuilder;
 pub use config::{
     DEFAULT_LOCATIONS, EmulatorConfig, LroTiming, MissingReference, Quotas, RateLimits,
 };
-pub use faults::{CREDENTIAL_HEADERS, Fault, FaultScript, RecordedRequest, redacted_credential};
+pub use faults::{
+    CREDENTIAL_HEADERS, Fault, FaultScript, RecordedRequest, Transport, redacted_credential,
+};
 pub use handle::{ControlError, Emulator, Footprint};
 pub use media::StreamProperties;
+pub use persist::STATE_FORMAT_VERSION;
 pub use remote::RemoteEmulator;
 pub use request_checks::EmulatorService;
 pub use running::{RunningEmulator, ServeError, serve};

@@ -4,24 +4,33 @@
 //! leaves the previous or the new snapshot, never half of one; and the conversions of the
 //! journal (`journal.rs`): a commit's changes as a `JournalRecord`, and a record applied
 //! again on start. Injected faults, call counts and the request log are not persisted.
+//! [`export`] is the same snapshot with credentials redacted, for `ExportState`.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use prost::Message;
+use prost::{Message, Name as _};
 
 use super::admin as pb;
 use super::admin::journal_entry::Collection;
 use super::admin::replay_record::Answer;
+use super::faults::redacted_credential;
 use super::store::{
     Change, ChannelRec, Interval, OpRec, ReplayKey, Saved, State, Tracked, Verb, system_time, ts,
 };
 use crate::methods::Method;
+use crate::names::ChannelName;
+use crate::v1::{Channel, distribution};
 
 /// The snapshot file inside the data directory.
 pub(crate) const FILE: &str = "state.pb";
-const VERSION: u32 = 1;
+const VERSION: u32 = STATE_FORMAT_VERSION;
+
+/// The `version` of the state snapshots this emulator writes and reads
+/// ([`Emulator::export_state`](super::Emulator::export_state), a `--data-dir`'s
+/// `state.pb`, [`EmulatorBuilder::initial_state`](super::EmulatorBuilder::initial_state)).
+pub const STATE_FORMAT_VERSION: u32 = 1;
 
 fn interval_to_pb(i: &Interval) -> pb::Interval {
     pb::Interval {
@@ -131,6 +140,60 @@ pub(crate) fn snapshot(state: &State, now: SystemTime, journal_sequence: u64) ->
             .map(|(at, key, saved)| replay_to_pb(at, key, saved))
             .collect(),
         orphans: state.orphans.values().map(operation_to_pb).collect(),
+    }
+}
+
+/// The state as [`snapshot`] writes it, with every credential redacted (what the admin
+/// service's `ExportState` hands out): an RTMP push distribution's `stream_key`, in the
+/// channels and wherever a channel is kept (operation results, an update's pending body,
+/// the answers remembered for a `request_id`), becomes `<redacted, N bytes>`.
+pub(crate) fn export(state: &State, now: SystemTime) -> pb::Snapshot {
+    let last = state.journal.as_ref().map_or(0, |j| j.last_sequence());
+    let mut snapshot = snapshot(state, now, last);
+    for record in &mut snapshot.channels {
+        if let Some(channel) = &mut record.channel {
+            redact_channel(channel);
+        }
+    }
+    for record in snapshot.operations.iter_mut().chain(&mut snapshot.orphans) {
+        if let Some(op) = &mut record.operation {
+            redact_operation(op);
+        }
+        if let Some(change) = &mut record.change
+            && change.target.parse::<ChannelName>().is_ok()
+            && !change.next.is_empty()
+            && let Ok(mut channel) = Channel::decode(change.next.as_slice())
+        {
+            redact_channel(&mut channel);
+            change.next = channel.encode_to_vec();
+        }
+    }
+    for replay in &mut snapshot.replays {
+        if let Some(Answer::Operation(op)) = &mut replay.answer {
+            redact_operation(op);
+        }
+    }
+    snapshot
+}
+
+fn redact_channel(channel: &mut Channel) {
+    for distribution in &mut channel.distributions {
+        if let Some(distribution::Endpoint::RtmpPush(rtmp)) = &mut distribution.endpoint
+            && !rtmp.stream_key.is_empty()
+        {
+            rtmp.stream_key = redacted_credential(rtmp.stream_key.as_bytes());
+        }
+    }
+}
+
+fn redact_operation(op: &mut crate::longrunning::Operation) {
+    use crate::longrunning::operation::Result as OpResult;
+    if let Some(OpResult::Response(any)) = &mut op.result
+        && any.type_url == Channel::type_url()
+        && let Ok(mut channel) = Channel::decode(any.value.as_slice())
+    {
+        redact_channel(&mut channel);
+        any.value = channel.encode_to_vec();
     }
 }
 

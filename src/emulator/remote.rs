@@ -12,7 +12,7 @@ use tonic::{Code, Status};
 
 use super::admin::emulator_admin_client::EmulatorAdminClient;
 use super::admin::{self as pb, set_lro_timing_request::Timing};
-use super::{ControlError, FaultScript, LroTiming, RecordedRequest, StreamProperties};
+use super::{ControlError, FaultScript, LroTiming, RecordedRequest, StreamProperties, Transport};
 use crate::methods::Method;
 use crate::wire::EMULATOR_HOST_ENV;
 
@@ -375,6 +375,25 @@ impl RemoteEmulator {
             .collect())
     }
 
+    /// See [`Emulator::export_state`](super::Emulator::export_state): the state, credentials
+    /// redacted. A snapshot that does not decode (an emulator of another version) is
+    /// `DATA_LOSS`.
+    pub async fn export_state(&self) -> Result<pb::Snapshot, ControlError> {
+        use prost::Message as _;
+        let bytes = self
+            .admin()
+            .export_state(pb::ExportStateRequest {})
+            .await
+            .map_err(|s| self.err(s))?
+            .into_inner()
+            .snapshot;
+        pb::Snapshot::decode(bytes.as_slice()).map_err(|e| {
+            ControlError(Status::data_loss(format!(
+                "the emulator's state does not decode as livestream.emulator.v1.Snapshot: {e}"
+            )))
+        })
+    }
+
     /// See [`Emulator::requests`](super::Emulator::requests). Binary headers arrive in
     /// base64 and are decoded; a header the metadata cannot hold is left out.
     pub async fn requests(&self, method: Method) -> Result<Vec<RecordedRequest>, ControlError> {
@@ -421,5 +440,6 @@ fn recorded(request: pb::RecordedRequest) -> RecordedRequest {
         method: request.method,
         metadata,
         request_id: (!request.request_id.is_empty()).then_some(request.request_id),
+        transport: Transport::from_name(&request.transport),
     }
 }

@@ -36,7 +36,7 @@ use super::admin;
 use crate::wire::parse_grpc_timeout;
 
 /// The largest request message accepted: tonic's (and gRPC's) default receive limit.
-const MAX_MESSAGE: usize = 4 * 1024 * 1024;
+pub(crate) const MAX_MESSAGE: usize = 4 * 1024 * 1024;
 
 /// The 5-byte prefix of every gRPC message: compressed flag and big-endian length.
 const PREFIX: usize = 5;
@@ -82,6 +82,7 @@ static CHECKS: LazyLock<HashMap<&'static str, Check>> = LazyLock::new(|| {
         ClearFaults: admin::ClearFaultsRequest,
         GetCallCounts: admin::GetCallCountsRequest,
         ListRecordedRequests: admin::ListRecordedRequestsRequest,
+        ExportState: admin::ExportStateRequest,
     ));
     checks
 });
@@ -94,6 +95,10 @@ static CHECKS: LazyLock<HashMap<&'static str, Check>> = LazyLock::new(|| {
 /// `grpc-timeout`, bad framing and undecodable messages get the statuses a gRPC front end
 /// answers (`INVALID_ARGUMENT` for a body the caller got wrong), never `INTERNAL`
 /// (EMULATOR.md, "Malformed requests").
+///
+/// With the `rest` feature it also serves the API's REST mapping: a request that is not gRPC
+/// (no `application/grpc…` content-type, not a gRPC method's path) is transcoded into a gRPC
+/// call of this same service and answered as JSON (EMULATOR.md, "REST").
 ///
 /// [`Client::from_service`]: crate::Client::from_service
 #[derive(Clone, Debug)]
@@ -111,15 +116,40 @@ impl Service<http::Request<Body>> for EmulatorService {
     }
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
-        let mut routes = self.routes.clone();
-        // `poll_ready` was called on `self.routes`; the clone is ready too (a router).
+        let routes = self.routes.clone();
         Box::pin(async move {
-            match check(request).await {
-                Ok(request) => routes.call(request).await,
-                Err(response) => Ok(response),
+            #[cfg(feature = "rest")]
+            if !is_grpc(&request) {
+                return Ok(super::rest::serve(request, |call| grpc(routes, call)).await);
             }
+            Ok(grpc(routes, request).await)
         })
     }
+}
+
+/// A gRPC call, checked, then routed to its service. `poll_ready` was called on the
+/// service's routes; a clone is ready too (a router).
+async fn grpc(mut routes: Routes, request: http::Request<Body>) -> http::Response<Body> {
+    match check(request).await {
+        Ok(request) => match routes.call(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        },
+        Err(response) => response,
+    }
+}
+
+/// Whether a request is a gRPC call: a `content-type: application/grpc…`, or the path of one
+/// of the emulator's gRPC methods (answered 415 when the content-type is wrong). Anything
+/// else goes to the REST layer.
+#[cfg(feature = "rest")]
+fn is_grpc(request: &http::Request<Body>) -> bool {
+    let grpc_content = request.headers().get(CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes()
+            .get(..16)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"application/grpc"))
+    });
+    grpc_content || CHECKS.contains_key(request.uri().path())
 }
 
 /// A trailers-only gRPC error response with this HTTP status.
@@ -194,7 +224,7 @@ async fn check(request: http::Request<Body>) -> Result<http::Request<Body>, http
     }
     Ok(http::Request::from_parts(
         parts,
-        Body::new(Once(Some(bytes))),
+        Body::new(Once::new(bytes)),
     ))
 }
 
@@ -277,8 +307,15 @@ fn one_message(body: &[u8], encoded: bool) -> Result<Option<&[u8]>, String> {
     }
 }
 
-/// A body of one chunk of bytes, already read.
-struct Once(Option<Bytes>);
+/// A body of one chunk of bytes, already read (its exact size known, so that an HTTP/1.1
+/// answer has a `content-length`).
+pub(crate) struct Once(Option<Bytes>);
+
+impl Once {
+    pub(crate) fn new(bytes: Bytes) -> Self {
+        Once(Some(bytes))
+    }
+}
 
 impl http_body::Body for Once {
     type Data = Bytes;
@@ -293,6 +330,10 @@ impl http_body::Body for Once {
 
     fn is_end_stream(&self) -> bool {
         self.0.as_ref().is_none_or(Bytes::is_empty)
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.0.as_ref().map_or(0, |b| b.len() as u64))
     }
 }
 
@@ -362,7 +403,16 @@ mod tests {
 
     #[test]
     fn every_method_served_has_a_decoder() {
-        assert_eq!(CHECKS.len(), 41 + 14);
+        // The API's 41 and every method of the admin service, as its proto declares them.
+        let admin = crate::reflect::descriptor_pool()
+            .unwrap()
+            .get_service_by_name("livestream.emulator.v1.EmulatorAdmin")
+            .unwrap();
+        for method in admin.methods() {
+            let path = format!("/livestream.emulator.v1.EmulatorAdmin/{}", method.name());
+            assert!(CHECKS.contains_key(path.as_str()), "no decoder for {path}");
+        }
+        assert_eq!(CHECKS.len(), 41 + admin.methods().len());
         let err = CHECKS["/google.cloud.video.livestream.v1.LivestreamService/GetChannel"](&[
             0x0a, 0x02, 0xff, 0xfe,
         ])

@@ -12,7 +12,7 @@ use tonic::{Request, Response, Status};
 
 use super::Shared;
 use super::errors;
-use super::faults::RequestLog;
+use super::faults::{RequestLog, Transport};
 use super::store::{Saved, State, duration_of};
 use crate::longrunning::{Operation, WaitOperationRequest};
 use crate::methods::{Method, Request as ApiRequest};
@@ -111,6 +111,7 @@ impl Service {
         rpc: Method,
         metadata: MetadataMap,
         request_id: Option<&str>,
+        transport: Transport,
     ) -> Result<Option<Status>, Status> {
         let (log, rates) = self.shared.config(|c| {
             (
@@ -121,10 +122,10 @@ impl Service {
                 c.rate_limits,
             )
         });
-        let injected = self
-            .shared
-            .controls
-            .on_call(rpc as usize, metadata, request_id, log);
+        let injected =
+            self.shared
+                .controls
+                .on_call(rpc as usize, metadata, request_id, transport, log);
         if !injected.latency.is_zero() {
             tokio::time::sleep(injected.latency).await;
         }
@@ -246,6 +247,16 @@ impl Service {
     }
 }
 
+/// How a call came: the REST layer marks the gRPC requests it makes (an extension, which no
+/// client can send).
+fn transport<T>(request: &Request<T>) -> Transport {
+    request
+        .extensions()
+        .get::<Transport>()
+        .copied()
+        .unwrap_or_default()
+}
+
 /// Answers a handled call: with its result, or with the fault injected after handling.
 fn answer<T>(lost: Option<Status>, result: Result<T, Status>) -> Result<Response<T>, Status> {
     match lost {
@@ -259,7 +270,12 @@ macro_rules! handler {
     ($self:ident, $request:ident, WaitOperation, wait_operation, $class:ident, $rid:tt) => {{
         let deadline = grpc_timeout($request.metadata());
         let lost = $self
-            .enter(Method::WaitOperation, take($request.metadata_mut()), None)
+            .enter(
+                Method::WaitOperation,
+                take($request.metadata_mut()),
+                None,
+                transport(&$request),
+            )
             .await?;
         answer(
             lost,
@@ -268,13 +284,23 @@ macro_rules! handler {
     }};
     ($self:ident, $request:ident, $rpc:ident, $snake:ident, read, false) => {{
         let lost = $self
-            .enter(Method::$rpc, take($request.metadata_mut()), None)
+            .enter(
+                Method::$rpc,
+                take($request.metadata_mut()),
+                None,
+                transport(&$request),
+            )
             .await?;
         answer(lost, $self.read($request.into_inner(), State::$snake))
     }};
     ($self:ident, $request:ident, $rpc:ident, $snake:ident, write, false) => {{
         let lost = $self
-            .enter(Method::$rpc, take($request.metadata_mut()), None)
+            .enter(
+                Method::$rpc,
+                take($request.metadata_mut()),
+                None,
+                transport(&$request),
+            )
             .await?;
         answer(lost, $self.write($request.into_inner(), State::$snake))
     }};
@@ -285,6 +311,7 @@ macro_rules! handler {
                 Method::$rpc,
                 take($request.metadata_mut()),
                 Some(&request_id),
+                transport(&$request),
             )
             .await?;
         answer(

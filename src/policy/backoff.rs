@@ -1,5 +1,7 @@
-//! Exponential backoff with jitter, validated when built.
+//! Backoff between attempts: the [`BackoffPolicy`] trait, and [`ExponentialBackoff`] with
+//! jitter, validated when built.
 
+use std::fmt;
 use std::time::Duration;
 
 use crate::error::Error;
@@ -7,6 +9,32 @@ use crate::error::Error;
 /// The longest delay a backoff may be configured with (one day): larger values are almost
 /// certainly unit mistakes, and keeping them bounded keeps every computation finite.
 const MAX_DELAY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How long to sleep before each retry. A `google.rpc.RetryInfo` delay sent by the service
+/// wins over the policy's.
+///
+/// ```
+/// use std::time::Duration;
+/// use livestream_grpc::policy::{BackoffPolicy, CallOptions};
+///
+/// /// The same delay before every retry.
+/// #[derive(Debug)]
+/// struct Constant(Duration);
+///
+/// impl BackoffPolicy for Constant {
+///     fn next_delay(&self, _retry: u32) -> Duration {
+///         self.0
+///     }
+/// }
+///
+/// let options = CallOptions::new().with_backoff(Constant(Duration::from_millis(250)));
+/// assert_eq!(options.backoff().unwrap().next_delay(3), Duration::from_millis(250));
+/// ```
+pub trait BackoffPolicy: Send + Sync + fmt::Debug {
+    /// The time to sleep before retry number `retry` (1 for the first retry), jitter
+    /// included.
+    fn next_delay(&self, retry: u32) -> Duration;
+}
 
 /// Exponential backoff: the n-th delay is `initial × multiplier^(n-1)`, capped at `maximum`;
 /// with jitter (the default for RPC retries) the actual sleep is drawn uniformly from
@@ -110,6 +138,13 @@ impl ExponentialBackoff {
     /// Whether sleeps are drawn uniformly from `[0, delay]`.
     pub fn has_jitter(&self) -> bool {
         self.jitter
+    }
+}
+
+impl BackoffPolicy for ExponentialBackoff {
+    /// [`sleep_for`](ExponentialBackoff::sleep_for).
+    fn next_delay(&self, retry: u32) -> Duration {
+        self.sleep_for(retry)
     }
 }
 

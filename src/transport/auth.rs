@@ -52,6 +52,7 @@ mod with_auth {
     /// The client stacks it for you; stack it yourself around a raw generated stub:
     ///
     /// ```no_run
+    /// # // no_run: builds Application Default Credentials and connects to Google; CI has neither.
     /// use livestream_grpc::transport::{AuthLayer, HeadersLayer};
     /// use livestream_grpc::v1::livestream_service_client::LivestreamServiceClient;
     ///

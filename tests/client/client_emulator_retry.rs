@@ -161,7 +161,7 @@ async fn other_codes_and_unretried_methods_fail_after_one_attempt() {
     );
     assert_eq!(emu.call_count(Method::StopChannel), 2);
 
-    // Methods without a request_id are never retried, even on UNAVAILABLE.
+    // Methods without a request_id are never retried once sent, even on UNAVAILABLE.
     let operation = client.start_channel(&name).await.unwrap();
     emu.inject_faults(
         Method::PreviewInput,
@@ -528,7 +528,14 @@ async fn the_default_backoff_is_jittered_within_the_service_config_bounds() {
 #[tokio::test(start_paused = true)]
 async fn every_mutation_with_a_request_id_is_retried_by_default() {
     use livestream_grpc::field_mask::UpdateMask;
-    let (emu, client) = in_process(LroTiming::Instant);
+    use livestream_grpc::policy::NeverThrottle;
+    let emu = Emulator::builder().lro_timing(LroTiming::Instant).build();
+    // Half of this client's attempts fail, the adaptive throttler's threshold: it would
+    // refuse a retry now and then (see `client_emulator_policies` for throttling).
+    let client = Client::builder()
+        .with_retry_throttler(NeverThrottle)
+        .build_with_service(emu.service())
+        .unwrap();
     let loc = location();
     let ch = channel("ch");
     let methods: Vec<Method> = Method::ALL
@@ -631,7 +638,8 @@ async fn every_mutation_with_a_request_id_is_retried_by_default() {
     }
 }
 
-/// The four methods that are neither reads nor carry a request_id are never retried.
+/// The four methods that are neither reads nor carry a request_id are never retried once
+/// the request was sent (a connection failure is: see `client_emulator_policies`).
 #[tokio::test(start_paused = true)]
 async fn mutations_without_a_request_id_are_never_retried() {
     let (emu, client) = in_process(LroTiming::Instant);

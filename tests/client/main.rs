@@ -16,6 +16,7 @@ mod client_emulator_ergonomics;
 mod client_emulator_lro;
 mod client_emulator_masks;
 mod client_emulator_paging;
+mod client_emulator_policies;
 mod client_emulator_polling;
 mod client_emulator_retry;
 mod client_emulator_rpcs;

@@ -344,6 +344,58 @@ async fn a_corrupt_journal_record_before_the_tail_is_an_error() {
     assert!(err.to_string().contains("unreadable record"), "{err}");
 }
 
+/// `EmulatorBuilder::initial_state`: an exported state, pending operation included, seeds an
+/// empty data directory; a directory that holds a state keeps its own.
+#[tokio::test]
+async fn an_initial_state_seeds_an_empty_data_dir_and_never_overrides_one() {
+    let first = Emulator::builder()
+        .lro_timing(LroTiming::Manual)
+        .start()
+        .await
+        .unwrap();
+    let mut ls = LivestreamServiceClient::new(first.channel());
+    let pending = ls
+        .create_input(create_input_request("seed"))
+        .await
+        .unwrap()
+        .into_inner();
+    let exported = first.export_state();
+    first.shutdown().await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let seeded = Emulator::builder()
+        .initial_state(exported)
+        .data_dir(dir.path())
+        .start()
+        .await
+        .unwrap();
+    // The pending operation came along, and completes on the new emulator.
+    seeded.complete_operation(&pending.name).unwrap();
+    let mut ls = LivestreamServiceClient::new(seeded.channel());
+    ls.get_input(GetInputRequest {
+        name: input_name("seed"),
+    })
+    .await
+    .unwrap();
+    seeded.shutdown().await.unwrap();
+
+    // The directory has a state now: an (empty) initial state does not replace it.
+    let empty = Emulator::builder().build().export_state();
+    let reopened = Emulator::builder()
+        .initial_state(empty)
+        .data_dir(dir.path())
+        .start()
+        .await
+        .unwrap();
+    let mut ls = LivestreamServiceClient::new(reopened.channel());
+    ls.get_input(GetInputRequest {
+        name: input_name("seed"),
+    })
+    .await
+    .unwrap();
+    reopened.shutdown().await.unwrap();
+}
+
 #[cfg(all(feature = "cli", unix))]
 mod binary {
     use super::*;

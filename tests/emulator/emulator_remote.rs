@@ -156,3 +156,76 @@ async fn an_unreachable_emulator_is_unavailable_naming_it() {
         Code::InvalidArgument
     );
 }
+
+#[tokio::test]
+async fn export_state_over_grpc_is_the_in_process_state_and_loads_as_a_data_dir() {
+    use prost::Message as _;
+    let mut env = start().await;
+    env.create_input("exported-in").await;
+    env.create_channel("exported-ch", Some("exported-in")).await;
+    let remote = RemoteEmulator::connect(env.emu.endpoint()).unwrap();
+
+    let exported = remote.export_state().await.unwrap();
+    let names = |s: &livestream_grpc::emulator::admin::Snapshot| {
+        (
+            s.inputs.iter().map(|i| i.name.clone()).collect::<Vec<_>>(),
+            s.channels
+                .iter()
+                .filter_map(|c| c.channel.as_ref().map(|c| c.name.clone()))
+                .collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(
+        names(&exported),
+        (
+            vec![input_name("exported-in")],
+            vec![channel_name("exported-ch")]
+        )
+    );
+    assert_eq!(
+        exported.operations.len(),
+        2,
+        "CreateInput and CreateChannel"
+    );
+    // The same state as the in-process control, but for the time it was taken.
+    let local = env.export_state();
+    assert_eq!(
+        livestream_grpc::emulator::admin::Snapshot {
+            saved_at: None,
+            ..exported.clone()
+        },
+        livestream_grpc::emulator::admin::Snapshot {
+            saved_at: None,
+            ..local
+        }
+    );
+    let saved_at = std::time::SystemTime::try_from(exported.saved_at.unwrap()).unwrap();
+    env.emu.shutdown().await.unwrap();
+
+    // Saved as the `state.pb` of an empty directory, it is where an emulator starts from.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("state.pb"), exported.encode_to_vec()).unwrap();
+    let restarted = livestream_grpc::emulator::Emulator::builder()
+        .data_dir(dir.path())
+        .start()
+        .await
+        .unwrap();
+    let mut ls = livestream_grpc::v1::livestream_service_client::LivestreamServiceClient::new(
+        restarted.channel(),
+    );
+    let channel = ls
+        .get_channel(GetChannelRequest {
+            name: channel_name("exported-ch"),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        channel.input_attachments[0].input,
+        input_name("exported-in")
+    );
+    assert!(restarted.now() >= saved_at, "the clock never goes back");
+    assert_eq!(names(&restarted.export_state()), names(&exported));
+    restarted.shutdown().await.unwrap();
+}

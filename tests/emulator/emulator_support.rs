@@ -139,19 +139,31 @@ pub fn channel_body(input: Option<&str>) -> Channel {
 
 /// `body` with one SRT distribution keyed `dist`, of a TS stream of its video and audio.
 pub fn with_distribution(body: Channel) -> Channel {
+    let srt = distribution::Endpoint::SrtPush(SrtPushOutputEndpoint {
+        uri: "srt://203.0.113.1:4201?streamid=x".into(),
+        ..Default::default()
+    });
+    with_distribution_to(body, "dist", "ts", srt)
+}
+
+/// `body` with one distribution `key` to `endpoint`, of a `container` stream of its video
+/// and audio.
+pub fn with_distribution_to(
+    body: Channel,
+    key: &str,
+    container: &str,
+    endpoint: distribution::Endpoint,
+) -> Channel {
     Channel {
         distribution_streams: vec![DistributionStream {
             key: "dist-stream".into(),
-            container: "ts".into(),
+            container: container.into(),
             elementary_streams: vec!["es_video".into(), "es_audio".into()],
         }],
         distributions: vec![Distribution {
-            key: "dist".into(),
+            key: key.into(),
             distribution_stream: "dist-stream".into(),
-            endpoint: Some(distribution::Endpoint::SrtPush(SrtPushOutputEndpoint {
-                uri: "srt://203.0.113.1:4201?streamid=x".into(),
-                ..Default::default()
-            })),
+            endpoint: Some(endpoint),
             ..Default::default()
         }],
         ..body

@@ -3,6 +3,8 @@
 //! sharp edges it reproduces, property tests).
 
 mod emulator_support;
+#[cfg(feature = "rest")]
+mod rest_support;
 
 mod emulator_channels;
 mod emulator_controls;
@@ -14,6 +16,8 @@ mod emulator_persistence;
 mod emulator_props;
 mod emulator_remote;
 mod emulator_resources;
+#[cfg(feature = "rest")]
+mod emulator_rest;
 mod emulator_retention;
 mod emulator_secrets;
 mod emulator_sharp_edges;

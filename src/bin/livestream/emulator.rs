@@ -172,6 +172,21 @@ pub(crate) enum Control {
         #[command(flatten)]
         target: Target,
     },
+    /// Print the emulator's state (resources, operations, remembered request_ids, clock),
+    /// with credentials redacted (RTMP stream keys): proto3 JSON of a
+    /// `livestream.emulator.v1.Snapshot`, or with --binary the snapshot encoded, the
+    /// `state.pb` of a --data-dir. `livestream emulator --load-state FILE` starts an
+    /// emulator from either.
+    ExportState {
+        /// Write to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Write the encoded snapshot (`state.pb`) instead of JSON.
+        #[arg(long)]
+        binary: bool,
+        #[command(flatten)]
+        target: Target,
+    },
 }
 
 fn method(name: &str) -> Result<Method, CliError> {
@@ -320,6 +335,28 @@ pub(crate) async fn control(control: Control) -> Result<(), CliError> {
             }
         }
         Control::Reset { target } => remote(&target)?.reset().await?,
+        Control::ExportState {
+            out,
+            binary,
+            target,
+        } => {
+            let state = remote(&target)?.export_state().await?;
+            let bytes = if binary {
+                prost::Message::encode_to_vec(&state)
+            } else {
+                let json = crate::output::to_json(&state)?;
+                let mut text = serde_json::to_string_pretty(&json)
+                    .map_err(|e| CliError::other(format!("cannot write the state as JSON: {e}")))?;
+                text.push('\n');
+                text.into_bytes()
+            };
+            match out {
+                Some(path) => std::fs::write(&path, bytes).map_err(|e| {
+                    CliError::other(format!("cannot write {}: {e}", path.display()))
+                })?,
+                None => crate::output::emit_bytes(&bytes)?,
+            }
+        }
     }
     Ok(())
 }
@@ -348,6 +385,11 @@ pub(crate) struct ServeArgs {
     /// changes survive a power loss too (slower: a disk flush per change).
     #[arg(long, requires = "data_dir")]
     fsync: bool,
+    /// Start with the state in FILE, as `livestream emulator export-state` writes it (JSON,
+    /// or the snapshot with --binary). With --data-dir, only a directory holding no state
+    /// yet starts from it (the directory's own state wins).
+    #[arg(long, value_name = "FILE")]
+    load_state: Option<PathBuf>,
     /// Keep credential headers (authorization, x-goog-api-key, cookie, ...) in the request
     /// log as clients sent them. By default they are redacted to their scheme and length.
     /// RISK: anyone who can reach the port can then read every caller's token through the
@@ -410,8 +452,34 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     }
 }
 
+/// Reads a state `export-state` wrote: proto3 JSON (it starts with `{`) or an encoded
+/// snapshot, of this emulator's format version.
+fn read_state(path: &std::path::Path) -> Result<emulator::admin::Snapshot, CliError> {
+    let shown = path.display();
+    let bytes = std::fs::read(path)
+        .map_err(|e| CliError::usage(format!("cannot read the state file {shown}: {e}")))?;
+    let state = if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        crate::config::parse::<emulator::admin::Snapshot>(&bytes)
+            .map_err(|e| CliError::usage(format!("state file {shown}: {e}")))?
+    } else {
+        prost::Message::decode(bytes.as_slice()).map_err(|e| {
+            CliError::usage(format!(
+                "state file {shown} is neither JSON nor an encoded snapshot: {e}"
+            ))
+        })?
+    };
+    let version = emulator::STATE_FORMAT_VERSION;
+    if state.version != version {
+        return Err(CliError::usage(format!(
+            "state file {shown} has format version {}, this emulator reads {version}",
+            state.version
+        )));
+    }
+    Ok(state)
+}
+
 /// Runs the emulator until Ctrl-C or SIGTERM.
-pub(crate) async fn run(args: ServeArgs) -> Result<(), emulator::ServeError> {
+pub(crate) async fn run(args: ServeArgs) -> Result<(), CliError> {
     let timing = if args.manual_lro {
         LroTiming::Manual
     } else if args.lro_delay.is_zero() {
@@ -425,6 +493,9 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), emulator::ServeError> {
         .address(SocketAddr::new(args.host, args.port));
     if let Some(dir) = &args.data_dir {
         builder = builder.data_dir(dir).fsync(args.fsync);
+    }
+    if let Some(file) = &args.load_state {
+        builder = builder.initial_state(read_state(file)?);
     }
     if args.record_credentials {
         eprintln!(
@@ -440,7 +511,9 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), emulator::ServeError> {
     let data_dir = args.data_dir.clone();
     emulator::serve(builder, shutdown_signal(), |running| {
         let address = running.address();
-        say!("Live Stream API emulator listening on {address} (plaintext gRPC)");
+        say!(
+            "Live Stream API emulator listening on {address} (plaintext gRPC, and REST at http://{address}/v1/)"
+        );
         match &data_dir {
             Some(dir) if args.fsync => say!(
                 "State is kept in {} (every change journaled and synced before it is acknowledged)",
@@ -455,7 +528,8 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), emulator::ServeError> {
         say!("Point clients at it with:");
         say!("export LIVESTREAM_EMULATOR_HOST={address}");
     })
-    .await?;
+    .await
+    .map_err(|e| CliError::other(e.to_string()))?;
     say!("Emulator stopped");
     Ok(())
 }

@@ -101,8 +101,9 @@ enum Command {
         #[command(subcommand)]
         command: locations::Command,
     },
-    /// Run the local Live Stream API emulator (plaintext gRPC, no credentials), or control
-    /// a running one (`livestream emulator reset`, `... complete-operation --all`, ...).
+    /// Run the local Live Stream API emulator (plaintext gRPC and REST on one port, no
+    /// credentials), or control a running one (`livestream emulator reset`, `...
+    /// complete-operation --all`, ...).
     Emulator(emulator::EmulatorArgs),
 }
 
@@ -112,9 +113,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Emulator(args) => match args.into_control() {
             Ok(control) => emulator::control(control).await,
-            Err(serve) => emulator::run(serve)
-                .await
-                .map_err(|e| CliError::other(e.to_string())),
+            Err(serve) => emulator::run(serve).await,
         },
         command => run_interruptibly(&cli.global, command).await,
     };

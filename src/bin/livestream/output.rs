@@ -68,8 +68,13 @@ pub(crate) fn to_json<M: Message + Name>(message: &M) -> Result<Value, CliError>
 
 /// Writes `text` to stdout. A closed pipe (`livestream ... | head`) is not an error.
 pub(crate) fn emit(text: &str) -> Result<(), CliError> {
+    emit_bytes(text.as_bytes())
+}
+
+/// Writes `bytes` to stdout. A closed pipe is not an error.
+pub(crate) fn emit_bytes(bytes: &[u8]) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match out.write_all(bytes).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(CliError::other(format!("writing the output: {e}"))),
