@@ -28,9 +28,10 @@
 //!
 //! # Metrics (feature `metrics`)
 //!
-//! Through the [`metrics`](https://docs.rs/metrics) facade (0.24), so any exporter with a
-//! `metrics` recorder (Prometheus, OpenTelemetry, StatsD, ...) receives them; with no
-//! recorder installed, recording is a no-op:
+//! For a client built [`with_tracing`](crate::ClientBuilder::with_tracing) (as in Google's
+//! Rust SDK, every signal is opt-in: a default client's calls pay nothing for them), through
+//! the [`metrics`](https://docs.rs/metrics) facade (0.24), so any exporter with a `metrics`
+//! recorder (Prometheus, OpenTelemetry, StatsD, ...) receives them:
 //!
 //! - [`REQUEST_DURATION`] (`gcp.client.request.duration`, the name Google's Rust SDK uses): a
 //!   histogram of each call's duration in seconds, retries and backoff included, with the
@@ -93,12 +94,16 @@ pub(crate) struct CallTelemetry {
     start: Instant,
     /// Whether a subscriber records the span (latencies are measured only then).
     traced: bool,
+    /// Whether the client opted in (`with_tracing`): INFO spans, and metrics.
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    opted_in: bool,
 }
 
 impl CallTelemetry {
-    /// The call of `method` started at `start`; its span at `INFO` if `info`, else `DEBUG`.
-    pub(crate) fn start(method: Method, start: Instant, info: bool) -> CallTelemetry {
-        let span = if info {
+    /// The call of `method` started at `start`; its span at `INFO` and metrics recorded if
+    /// `opted_in`, else its span at `DEBUG`.
+    pub(crate) fn start(method: Method, start: Instant, opted_in: bool) -> CallTelemetry {
+        let span = if opted_in {
             call_span!(info_span, method)
         } else {
             call_span!(debug_span, method)
@@ -109,6 +114,7 @@ impl CallTelemetry {
             method,
             start,
             traced,
+            opted_in,
         }
     }
 
@@ -125,7 +131,7 @@ impl CallTelemetry {
     /// A retry after a failure with `code`.
     pub(crate) fn retried(&self, code: tonic::Code) {
         #[cfg(feature = "metrics")]
-        {
+        if self.opted_in {
             let (service, rpc_method) = service_and_method(self.method);
             metrics::counter!(
                 RETRIES,
@@ -155,7 +161,7 @@ impl CallTelemetry {
     /// retry.
     fn finish(&self, code: tonic::Code, attempts: u32, throttled: bool) {
         #[cfg(feature = "metrics")]
-        {
+        if self.opted_in {
             let (service, rpc_method) = service_and_method(self.method);
             metrics::histogram!(
                 REQUEST_DURATION,

@@ -272,7 +272,8 @@ impl ClientBuilder {
 
     /// Emits each call's `livestream_grpc.call` span at `INFO` instead of `DEBUG`, so an
     /// application that logs or exports `INFO` (as most do) sees one span per call with
-    /// OpenTelemetry's RPC attributes: see [`telemetry`](crate::telemetry). Off by default,
+    /// OpenTelemetry's RPC attributes, and (feature `metrics`) records the duration
+    /// histogram and the retry counter: see [`telemetry`](crate::telemetry). Off by default,
     /// as in Google's Rust SDK: a call whose span no subscriber wants costs one level check.
     ///
     /// ```
