@@ -34,6 +34,7 @@ use tonic_types::ErrorDetails;
 
 use crate::field_mask::FieldMaskError;
 use crate::names::NameError;
+pub use crate::wire::code_name;
 
 /// What kind of failure an [`Error`] is. New kinds may be added in minor releases.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,6 +1,6 @@
 //! What client and emulator must agree on byte for byte, and nothing else: the routing
 //! header (`x-goog-request-params`), `grpc-timeout` (written by the client, read by the
-//! emulator) and the `request_id` rule. No dependency on any other module of the crate.
+//! emulator), the `request_id` rule and the names of status codes. No dependency on any other module of the crate.
 //!
 //! The client builds these headers on every call, so they avoid the formatting machinery,
 //! runtime header-name validation and, for the usual values, allocation.
@@ -14,6 +14,31 @@ use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue, MetadataMap};
 /// The environment variable naming a standalone emulator (`host:port`): read by the client
 /// builder and by the emulator's `RemoteEmulator`.
 pub(crate) const EMULATOR_HOST_ENV: &str = "LIVESTREAM_EMULATOR_HOST";
+
+/// The name of a gRPC status code as `google.rpc.Code` spells it (`FAILED_PRECONDITION`):
+/// the `error.status` of a REST error body, and how the API's documentation names codes.
+pub fn code_name(code: tonic::Code) -> &'static str {
+    use tonic::Code;
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "CANCELLED",
+        Code::Unknown => "UNKNOWN",
+        Code::InvalidArgument => "INVALID_ARGUMENT",
+        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Code::NotFound => "NOT_FOUND",
+        Code::AlreadyExists => "ALREADY_EXISTS",
+        Code::PermissionDenied => "PERMISSION_DENIED",
+        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Code::FailedPrecondition => "FAILED_PRECONDITION",
+        Code::Aborted => "ABORTED",
+        Code::OutOfRange => "OUT_OF_RANGE",
+        Code::Unimplemented => "UNIMPLEMENTED",
+        Code::Internal => "INTERNAL",
+        Code::Unavailable => "UNAVAILABLE",
+        Code::DataLoss => "DATA_LOSS",
+        Code::Unauthenticated => "UNAUTHENTICATED",
+    }
+}
 
 /// The routing header.
 pub const ROUTING_HEADER: &str = "x-goog-request-params";

@@ -33,7 +33,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("names", &[]),
     ("reflect", &[]),
     ("field_mask", &["reflect"]),
-    ("error", &["names", "field_mask"]),
+    ("error", &["names", "field_mask", "wire"]),
     ("policy", &["methods", "error"]),
     ("telemetry", &["methods", "error"]),
     ("transport", &["methods", "wire", "error"]),

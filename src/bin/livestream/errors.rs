@@ -15,6 +15,7 @@
 use std::fmt;
 
 use livestream_grpc::Error;
+pub(crate) use livestream_grpc::error::code_name;
 use tonic::Code;
 use tonic_types::ErrorDetails;
 
@@ -142,29 +143,6 @@ impl fmt::Display for CliError {
             CliError::Api(e) => write_api_error(f, e),
             CliError::Control(e) => write!(f, "{}: {}", code_name(e.code()), e.message()),
         }
-    }
-}
-
-/// The status code as the API documents it (`FAILED_PRECONDITION`).
-pub(crate) fn code_name(code: Code) -> &'static str {
-    match code {
-        Code::Ok => "OK",
-        Code::Cancelled => "CANCELLED",
-        Code::Unknown => "UNKNOWN",
-        Code::InvalidArgument => "INVALID_ARGUMENT",
-        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
-        Code::NotFound => "NOT_FOUND",
-        Code::AlreadyExists => "ALREADY_EXISTS",
-        Code::PermissionDenied => "PERMISSION_DENIED",
-        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
-        Code::FailedPrecondition => "FAILED_PRECONDITION",
-        Code::Aborted => "ABORTED",
-        Code::OutOfRange => "OUT_OF_RANGE",
-        Code::Unimplemented => "UNIMPLEMENTED",
-        Code::Internal => "INTERNAL",
-        Code::Unavailable => "UNAVAILABLE",
-        Code::DataLoss => "DATA_LOSS",
-        Code::Unauthenticated => "UNAUTHENTICATED",
     }
 }
 

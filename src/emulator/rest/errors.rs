@@ -7,6 +7,8 @@ use prost_reflect::{DynamicMessage, SerializeOptions};
 use serde_json::{Value, json};
 use tonic::{Code, Status};
 
+use crate::wire::code_name;
+
 /// The HTTP status of a gRPC code (`google/rpc/code.proto`).
 pub(crate) fn http_status(code: Code) -> http::StatusCode {
     use http::StatusCode as H;
@@ -23,29 +25,6 @@ pub(crate) fn http_status(code: Code) -> http::StatusCode {
         Code::ResourceExhausted => H::TOO_MANY_REQUESTS,
         Code::Unimplemented => H::NOT_IMPLEMENTED,
         Code::Unavailable => H::SERVICE_UNAVAILABLE,
-    }
-}
-
-/// The name of a gRPC code as `google.rpc.Code` spells it (`INVALID_ARGUMENT`).
-pub(crate) fn code_name(code: Code) -> &'static str {
-    match code {
-        Code::Ok => "OK",
-        Code::Cancelled => "CANCELLED",
-        Code::Unknown => "UNKNOWN",
-        Code::InvalidArgument => "INVALID_ARGUMENT",
-        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
-        Code::NotFound => "NOT_FOUND",
-        Code::AlreadyExists => "ALREADY_EXISTS",
-        Code::PermissionDenied => "PERMISSION_DENIED",
-        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
-        Code::FailedPrecondition => "FAILED_PRECONDITION",
-        Code::Aborted => "ABORTED",
-        Code::OutOfRange => "OUT_OF_RANGE",
-        Code::Unimplemented => "UNIMPLEMENTED",
-        Code::Internal => "INTERNAL",
-        Code::Unavailable => "UNAVAILABLE",
-        Code::DataLoss => "DATA_LOSS",
-        Code::Unauthenticated => "UNAUTHENTICATED",
     }
 }
 
