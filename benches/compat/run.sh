@@ -2,14 +2,14 @@
 # Google's REST clients against one standalone emulator that serves REST and gRPC on one
 # port (issue 14; EMULATOR.md, "REST"):
 #
-#   benches/compat/run.sh           # both workflows (CI runs this)
+#   benches/compat/run.sh           # the three workflows (CI runs this)
 #   benches/compat/run.sh python    # scripts/python-workflow.py rest: Google's Python client,
 #                                   #   transport="rest", http:// endpoint, anonymous credentials
 #   benches/compat/run.sh rust      # compat/google-rust: Google's Rust crate
 #                                   #   google-cloud-video-livestream-v1 (REST only)
 #   benches/compat/run.sh node      # benches/compat/node/workflow.js: Google's Node client
 #                                   #   @google-cloud/livestream, fallback: true (REST), http,
-#                                   #   no credentials (not in `all`, so not in CI: needs node + npm)
+#                                   #   no credentials
 #   benches/compat/run.sh bench     # BENCHMARKS.md item 10: our gRPC Client vs Google's Rust
 #                                   #   crate over REST (release builds; starts its own emulator)
 #
@@ -43,7 +43,7 @@ start=$SECONDS
 cargo build --locked --all-features --bin livestream
 step "the emulator build" $((SECONDS - start))
 
-if [[ $job == node ]]; then
+if [[ $job == all || $job == node ]]; then
     start=$SECONDS
     (cd benches/compat/node && npm ci --no-audit --no-fund --loglevel=error)
     step "npm ci (benches/compat/node/node_modules)" $((SECONDS - start))
@@ -74,7 +74,7 @@ if [[ $job == all || $job == rust ]]; then
     "$google/target/debug/workflow"
     step "the Rust REST workflow" $((SECONDS - start))
 fi
-if [[ $job == node ]]; then
+if [[ $job == all || $job == node ]]; then
     start=$SECONDS
     node benches/compat/node/workflow.js
     step "the Node REST workflow" $((SECONDS - start))
