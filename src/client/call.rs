@@ -269,16 +269,8 @@ impl<U: Message + Default> Decoder for ResponseDecoder<U> {
     }
 }
 
-/// The settings of one call, resolved: per call, then the client's for the method.
-struct Resolved<'o> {
-    retry: &'o dyn RetryPolicy,
-    backoff: &'o dyn BackoffPolicy,
-    throttler: &'o dyn RetryThrottler,
-    idempotent: bool,
-    timeout: Option<Duration>,
-    attempt_timeout: Option<Duration>,
-    metadata: [Option<&'o tonic::metadata::MetadataMap>; 2],
-}
+/// The extra metadata of one call: the call's, then the client's for the method.
+type ExtraMetadata<'o> = [Option<&'o tonic::metadata::MetadataMap>; 2];
 
 static NEVER: NeverRetry = NeverRetry;
 static NO_THROTTLE: NeverThrottle = NeverThrottle;
@@ -309,8 +301,9 @@ impl Client {
 
         let defaults = self.method_options(method);
         let fallback_backoff = ExponentialBackoff::rpc_default();
-        let settings = Resolved {
-            retry: options
+        // The settings of the call, resolved: per call, then the client's for the method.
+        let retry_loop = RetryLoop {
+            policy: options
                 .retry
                 .as_deref()
                 .or(defaults.retry.as_deref())
@@ -331,8 +324,8 @@ impl Client {
                 .unwrap_or(method.is_idempotent()),
             timeout: options.timeout.or(defaults.timeout),
             attempt_timeout: options.attempt_timeout.or(defaults.attempt_timeout),
-            metadata: [options.metadata.as_ref(), defaults.metadata.as_ref()],
         };
+        let metadata: ExtraMetadata<'_> = [options.metadata.as_ref(), defaults.metadata.as_ref()];
 
         if let Err(err) = request.validate() {
             telemetry.failed(&err);
@@ -344,21 +337,13 @@ impl Client {
 
         // A retryable request is shared by every attempt; a single-attempt request is sent
         // as is.
-        let retry_possible = settings.retry.attempt_limit() != Some(1);
+        let retry_possible = retry_loop.policy.attempt_limit() != Some(1);
         let (shared, mut single) = if retry_possible {
             (Some(Arc::new(request)), None)
         } else {
             (None, Some(request))
         };
 
-        let retry_loop = RetryLoop {
-            policy: settings.retry,
-            backoff: settings.backoff,
-            throttler: settings.throttler,
-            idempotent: settings.idempotent,
-            timeout: settings.timeout,
-            attempt_timeout: settings.attempt_timeout,
-        };
         let attempt = |attempt: Attempt| {
             let payload = match (&shared, single.take()) {
                 (Some(message), _) => Some(Payload::Shared(Arc::clone(message))),
@@ -367,7 +352,7 @@ impl Client {
                 (None, None) => None,
             };
             let tonic_request = payload
-                .map(|payload| attempt_request(payload, &routing, &settings, attempt.timeout));
+                .map(|payload| attempt_request(payload, &routing, &metadata, attempt.timeout));
             let attempt_span = tracing::debug_span!(
                 parent: span,
                 "livestream_grpc.attempt",
@@ -474,13 +459,13 @@ fn fill_request_id<R: Rpc>(request: &mut R) -> Option<String> {
 fn attempt_request<R>(
     payload: Payload<R>,
     routing: &AsciiMetadataValue,
-    settings: &Resolved<'_>,
+    extra_metadata: &ExtraMetadata<'_>,
     timeout: Option<Duration>,
 ) -> tonic::Request<Payload<R>> {
     let mut request = tonic::Request::new(payload);
     let metadata = request.metadata_mut();
     metadata.insert(routing_key(), routing.clone());
-    for extra in settings.metadata.iter().flatten() {
+    for extra in extra_metadata.iter().flatten() {
         for kv in extra.iter() {
             if let tonic::metadata::KeyAndValueRef::Ascii(k, v) = kv
                 && !metadata.contains_key(k)
